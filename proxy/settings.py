@@ -1,0 +1,227 @@
+"""Gateway configuration: one YAML file, validated with pydantic.
+
+Strings may reference environment variables as ``${NAME}`` (or ``${NAME:-default}``), so
+secrets stay out of the file. Any problem is reported as ``ConfigError`` with the dotted path
+of the offending field and a plain reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_URL = re.compile(r"^https?://[^\s/:?#]+(:\d{1,5})?(/[^\s?#]*)?$")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; ``str()`` lists every problem by path."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UpstreamAuth(_Model):
+    """Credentials the gateway itself presents to an upstream (never the caller's)."""
+
+    type: Literal["none", "bearer", "basic", "header"] = "none"
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    header: str | None = None
+    value: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> UpstreamAuth:
+        needed = {"bearer": ("token",), "basic": ("username", "password"),
+                  "header": ("header", "value")}.get(self.type, ())
+        missing = [name for name in needed if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"auth type {self.type!r} needs {', '.join(missing)}")
+        return self
+
+
+class Upstream(_Model):
+    url: str
+    auth: UpstreamAuth | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not _URL.match(value):
+            raise ValueError("not a URL")
+        return value.rstrip("/")
+
+
+class RoutingKey(_Model):
+    """Where a request names its subject's region: a header, a query parameter or a path
+    segment (0-based, counted after the system prefix)."""
+
+    header: str | None = None
+    query: str | None = None
+    path_segment: int | None = Field(default=None, ge=0)
+
+
+class System(_Model):
+    prefix: str
+    upstreams: dict[str, Upstream]
+    auth: UpstreamAuth = UpstreamAuth()
+    routing_key: RoutingKey = RoutingKey()
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*", value):
+            raise ValueError("must look like /name (letters, digits, . _ ~ -)")
+        return value
+
+    @field_validator("upstreams", mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {"url": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("upstreams")
+    @classmethod
+    def _some(cls, value: dict[str, Upstream]) -> dict[str, Upstream]:
+        if not value:
+            raise ValueError("declare at least one regional upstream")
+        return value
+
+
+class ApiKey(_Model):
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    subject: str
+    role: str
+    region: str | None = None
+    purpose: str | None = None
+    tenant: str | None = None
+
+
+class ClaimNames(_Model):
+    subject: str = "sub"
+    role: str = "role"
+    region: str = "region"
+    purpose: str = "purpose"
+    tenant: str = "tenant"
+
+
+class Identity(_Model):
+    issuer: str
+    audience: str
+    algorithms: list[Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
+                             "PS256", "ES256", "ES384", "EdDSA"]] = ["RS256"]
+    hs_secret: str | None = None
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    claims: ClaimNames = ClaimNames()
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
+    api_key_header: str = "X-API-Key"
+    api_keys: list[ApiKey] = []
+
+    @model_validator(mode="after")
+    def _keys_for_algorithms(self) -> Identity:
+        symmetric = any(a.startswith("HS") for a in self.algorithms)
+        asymmetric = any(not a.startswith("HS") for a in self.algorithms)
+        if symmetric and not self.hs_secret:
+            raise ValueError("HS algorithms need hs_secret")
+        if self.hs_secret is not None and len(self.hs_secret) < 32:
+            raise ValueError("hs_secret must be at least 32 characters")
+        if asymmetric and not (self.jwks_file or self.jwks_url):
+            raise ValueError("RS/PS/ES/EdDSA algorithms need jwks_file or jwks_url")
+        return self
+
+
+class Limits(_Model):
+    max_request_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_decoded_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    read_timeout_seconds: float = Field(default=30.0, gt=0)
+    pool_size_per_upstream: int = Field(default=100, gt=0)
+
+
+class Settings(_Model):
+    default_region: str
+    systems: dict[str, System]
+    identity: Identity
+    limits: Limits = Limits()
+    data_dir: Path = Path("data")
+    strip_request_headers: list[str] = [
+        "cookie", "x-role", "x-region", "x-user-role", "x-user-region", "x-purpose",
+        "x-tenant", "x-caller", "x-forwarded-user",
+    ]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        prefixes: dict[str, str] = {}
+        for name, system in self.systems.items():
+            if system.prefix in prefixes:
+                raise ValueError(f"systems.{name}.prefix: {system.prefix} is already used by "
+                                 f"systems.{prefixes[system.prefix]}")
+            prefixes[system.prefix] = name
+            if self.default_region not in system.upstreams:
+                raise ValueError(f"systems.{name}.upstreams: no upstream for the default region "
+                                 f"{self.default_region!r}")
+        return self
+
+
+def expand_env(value: Any, path: str = "") -> Any:
+    """Replace ``${NAME}`` references in every string of a parsed YAML tree."""
+    if isinstance(value, dict):
+        return {k: expand_env(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, f"{path}.{i}") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{path}: environment variable {name} is not set")
+
+    return _ENV_REF.sub(replace, value)
+
+
+def _describe(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    message = error["msg"].removeprefix("Value error, ")
+    if message.startswith("systems.") or message.startswith("identity."):
+        return message
+    return f"{where}: {message}"
+
+
+def parse_settings(raw: Any, source: str = "config") -> Settings:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping")
+    try:
+        return Settings.model_validate(expand_env(raw))
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(e) for e in exc.errors())) from None
+
+
+def load_settings(path: str | Path) -> Settings:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} not valid YAML") from None
+    settings = parse_settings(raw, str(path))
+    if not settings.data_dir.is_absolute():
+        settings = settings.model_copy(update={"data_dir": path.parent / settings.data_dir})
+    return settings
