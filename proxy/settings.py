@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _URL = re.compile(r"^https?://[^\s/:?#]+(:\d{1,5})?(/[^\s?#]*)?$")
+# Paths the gateway answers itself; no system may be mounted there.
+RESERVED_PREFIXES = ("/healthz", "/readyz", "/metrics", "/v1", "/admin", "/dsar", "/opendsr")
 
 
 class ConfigError(Exception):
@@ -79,6 +81,8 @@ class System(_Model):
     def _prefix(cls, value: str) -> str:
         if not re.fullmatch(r"/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*", value):
             raise ValueError("must look like /name (letters, digits, . _ ~ -)")
+        if value.split("/")[1] in {p.strip("/") for p in RESERVED_PREFIXES}:
+            raise ValueError(f"{value} is reserved for the gateway's own endpoints")
         return value
 
     @field_validator("upstreams", mode="before")
@@ -221,7 +225,4 @@ def load_settings(path: str | Path) -> Settings:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{path}:{where} not valid YAML") from None
-    settings = parse_settings(raw, str(path))
-    if not settings.data_dir.is_absolute():
-        settings = settings.model_copy(update={"data_dir": path.parent / settings.data_dir})
-    return settings
+    return parse_settings(raw, str(path))

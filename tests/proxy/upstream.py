@@ -1,0 +1,64 @@
+"""A real upstream for gateway tests: echoes what reached it, streams, hangs, compresses."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import zlib
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+BIG_CHUNK = b"x" * 65536
+
+
+async def echo(request: Request) -> Response:
+    body = await request.body()
+    response = JSONResponse({
+        "method": request.method, "path": request.url.path, "query": request.url.query,
+        "headers": {k: v for k, v in request.headers.items()}, "body_size": len(body),
+        "body_prefix": body[:64].decode("latin-1"),
+    })
+    response.raw_headers += [(b"set-cookie", b"a=1"), (b"set-cookie", b"b=2"),
+                             (b"connection", b"keep-alive, x-private"), (b"x-private", b"1")]
+    return response
+
+
+async def big(request: Request) -> Response:
+    size = int(request.query_params.get("mb", "24")) * 1024 * 1024
+
+    async def chunks():
+        for _ in range(size // len(BIG_CHUNK)):
+            yield BIG_CHUNK
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+
+async def hang(_: Request) -> Response:
+    await asyncio.sleep(3600)
+    return Response()
+
+
+async def gzipped(_: Request) -> Response:
+    payload = json.dumps({"results": [{"id": i} for i in range(100)]}).encode()
+    return Response(gzip.compress(payload), media_type="application/json",
+                    headers={"content-encoding": "gzip"})
+
+
+async def bomb(_: Request) -> Response:
+    # ~200 MB of zeros in ~200 KB of deflate.
+    compressor = zlib.compressobj(9)
+    block = bytes(1024 * 1024)
+    data = b"".join(compressor.compress(block) for _ in range(200)) + compressor.flush()
+    return Response(data, media_type="application/json", headers={"content-encoding": "deflate"})
+
+
+def create_upstream() -> Starlette:
+    return Starlette(routes=[
+        Route("/api/big", big), Route("/api/hang", hang), Route("/api/gzip", gzipped),
+        Route("/api/bomb", bomb),
+        Route("/api/{rest:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    ])
