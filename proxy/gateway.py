@@ -18,7 +18,7 @@ from proxy.caller import Caller
 from proxy.errors import BodyTooLarge, GatewayError, UpstreamUnavailable
 from proxy.forward import Body, UpstreamPool, iter_body
 from proxy.headers import caller_response_headers, upstream_request_headers
-from proxy.identity import AuthError, Authenticator
+from proxy.identity import Authenticator, AuthError
 from proxy.logs import event, path_template
 from proxy.routing import Route, Router
 from proxy.settings import Settings

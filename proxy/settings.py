@@ -197,7 +197,10 @@ def expand_env(value: Any, path: str = "") -> Any:
 
 
 def _describe(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    loc = [str(part) for part in error["loc"]]
+    if len(loc) > 2 and loc[-3] == "upstreams" and loc[-1] == "url":
+        loc.pop()  # upstreams are usually written as `eu: URL`, so name the region
+    where = ".".join(loc) or "(top level)"
     message = error["msg"].removeprefix("Value error, ")
     if message.startswith("systems.") or message.startswith("identity."):
         return message
