@@ -15,6 +15,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from proxy.audit.settings import AuditSettings
+from proxy.db.settings import DatabaseSettings
+from proxy.decisions.settings import PolicySettings
+from proxy.pii.settings import PiiSettings
+
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _URL = re.compile(r"^https?://[^\s/:?#]+(:\d{1,5})?(/[^\s?#]*)?$")
 # Paths the gateway answers itself; no system may be mounted there.
@@ -156,7 +161,11 @@ class Settings(_Model):
     systems: dict[str, System]
     identity: Identity
     limits: Limits = Limits()
+    policy: PolicySettings = PolicySettings()
     data_dir: Path = Path("data")
+    database: DatabaseSettings = DatabaseSettings()
+    audit: AuditSettings = AuditSettings()
+    pii: PiiSettings = PiiSettings()
     strip_request_headers: list[str] = [
         "cookie", "x-role", "x-region", "x-user-role", "x-user-region", "x-purpose",
         "x-tenant", "x-caller", "x-forwarded-user",

@@ -1,0 +1,14 @@
+# Who may run data-subject requests. The DSAR service asks data.gateway.dsar.allow with
+# input.request.action set to the step ("create", "approve", ... or "dsar_create", ...).
+package gateway.dsar
+
+import rego.v1
+
+step := trim_prefix(input.request.action, "dsar_")
+
+# Written with `else` rather than `default`: regopy 1.5 leaves a `default` rule undefined
+# when a compiled bundle queries it directly.
+allow := true if {
+	some permitted in data.roles[input.caller.role].dsar
+	permitted == step
+} else := false

@@ -1,0 +1,151 @@
+"""`privacy-gateway bench`: requests/s and latency, direct vs through the gateway (vs nginx).
+
+Every target serves the same demo contact-list page from one sample CRM upstream process;
+the gateway and nginx each run as their own process, and the load comes from wrk when it is
+installed (else an aiohttp loop), so the ratios compare like with like in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import jwt
+import yaml
+
+from proxy.demo.runner import free_port
+from proxy.loadgen import LoadResult, run_load
+
+_SECRET = "bench-only-hs256-secret-0123456789abcdef"
+_UPSTREAM_TOKEN = "bench-upstream-token"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="measure gateway throughput and latency")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--path", default="/contacts?per_page=50")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        upstream = stack.enter_context(_upstream())
+        gateway = stack.enter_context(_gateway(Path(tmp), upstream))
+        targets = {"direct upstream": (f"{upstream}/crm/v1{args.path}",
+                                       {"Authorization": f"Bearer {_UPSTREAM_TOKEN}"}),
+                   "gateway pass-through": (f"{gateway}/crm{args.path}",
+                                            {"Authorization": f"Bearer {_token()}"})}
+        if shutil.which("nginx"):
+            nginx = stack.enter_context(_nginx(Path(tmp), upstream))
+            targets["nginx (reference)"] = (f"{nginx}/crm/v1{args.path}",
+                                            {"Authorization": f"Bearer {_UPSTREAM_TOKEN}"})
+        results = {}
+        for name, (url, headers) in targets.items():
+            run_load(url, connections=args.connections, seconds=1, headers=headers)  # warm-up
+            results[name] = run_load(url, connections=args.connections, seconds=args.seconds,
+                                     headers=headers)
+    _report(results, args.connections)
+    return 0
+
+
+def _report(results: dict[str, LoadResult], connections: int) -> None:
+    tool = next(iter(results.values())).tool
+    print(f"GET demo contact list (50 records), {connections} connections, load by {tool}")
+    print(f"{'target':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for name, r in results.items():
+        print(f"{name:<24}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
+              f"{r.errors:>8}")
+    direct, gateway = results["direct upstream"], results["gateway pass-through"]
+    ratio = gateway.requests_per_second / direct.requests_per_second
+    added = gateway.p50_ms - direct.p50_ms
+    print(f"gateway/direct throughput ratio: {ratio:.2f} (target >= 0.50)")
+    print(f"gateway added p50 latency: {added:.2f} ms (target <= 1.5 ms)")
+    if "nginx (reference)" in results:
+        nginx = results["nginx (reference)"]
+        print(f"nginx/direct throughput ratio: "
+              f"{nginx.requests_per_second / direct.requests_per_second:.2f}")
+
+
+def _token() -> str:
+    now = int(time.time())
+    return jwt.encode({"iss": "bench", "aud": "privacy-gateway", "sub": "bench", "role": "dpo",
+                       "region": "eu", "purpose": "support", "iat": now, "exp": now + 3600},
+                      _SECRET, algorithm="HS256")
+
+
+@contextlib.contextmanager
+def _process(command: list[str], health: str) -> Iterator[None]:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(health, timeout=1).status_code < 500:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{command[0]} did not start")
+            time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextlib.contextmanager
+def _upstream() -> Iterator[str]:
+    port = free_port()
+    with _process([sys.executable, "-m", "proxy.demo.upstream", "--region", "eu",
+                   "--port", str(port), "--token", _UPSTREAM_TOKEN],
+                  f"http://127.0.0.1:{port}/healthz"):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def _gateway(tmp: Path, upstream: str) -> Iterator[str]:
+    config = {
+        "default_region": "eu", "data_dir": str(tmp / "data"),
+        "identity": {"issuer": "bench", "audience": "privacy-gateway",
+                     "algorithms": ["HS256"], "hs_secret": _SECRET},
+        "systems": {"crm": {"prefix": "/crm",
+                            "auth": {"type": "bearer", "token": _UPSTREAM_TOKEN},
+                            "upstreams": {"eu": f"{upstream}/crm/v1"}}},
+    }
+    path = tmp / "gateway.yaml"
+    path.write_text(yaml.safe_dump(config))
+    port = free_port()
+    with _process([sys.executable, "-m", "proxy.cli", "serve", "--config", str(path),
+                   "--port", str(port), "--log-level", "warning"],
+                  f"http://127.0.0.1:{port}/healthz"):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def _nginx(tmp: Path, upstream: str) -> Iterator[str]:
+    port = free_port()
+    conf = tmp / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1; daemon off; pid {tmp}/nginx.pid; error_log {tmp}/nginx.err;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
+  upstream crm {{ server {upstream.removeprefix("http://")}; keepalive 32; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ proxy_pass http://crm; proxy_http_version 1.1;
+                 proxy_set_header Connection ""; }}
+  }}
+}}""")
+    with _process(["nginx", "-c", str(conf), "-p", str(tmp)],
+                  f"http://127.0.0.1:{port}/healthz"):
+        yield f"http://127.0.0.1:{port}"

@@ -1,0 +1,115 @@
+"""The product's one database: SQLAlchemy async engine, migrated to head on open."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from proxy.db import migrate
+
+_SYNC_DRIVERS = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql+psycopg"}
+
+
+def sync_url(url: str) -> str:
+    """The same database through a synchronous driver (for worker-thread callers)."""
+    parsed = make_url(url)
+    return parsed.set(drivername=_SYNC_DRIVERS[parsed.drivername]).render_as_string(
+        hide_password=False)
+
+
+def _on_connect(engine: Engine, schema: str | None) -> None:
+    """Per-connection setup: SQLite WAL + busy timeout (async writer and sync key store
+    share the file); PostgreSQL search_path when a schema is configured."""
+
+    @event.listens_for(engine, "connect")
+    def setup(dbapi_connection: Any, _record: Any) -> None:
+        if engine.dialect.name == "sqlite":
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+        elif schema:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True  # a SET inside a rolled-back transaction is undone
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f'SET SESSION search_path TO "{schema}"')
+            cursor.close()
+            dbapi_connection.autocommit = autocommit
+
+
+def create_sync_engine(url: str, schema: str | None = None) -> Engine:
+    engine = create_engine(sync_url(url), pool_pre_ping=True)
+    _on_connect(engine, schema)
+    return engine
+
+
+class Database:
+    """``db = await Database.open(url)``; ``async with db.session() as s: ...``;
+    ``await db.close()``."""
+
+    def __init__(self, engine: AsyncEngine, url: str, schema: str | None) -> None:
+        self.engine = engine
+        self.url = url
+        self.schema = schema
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str, *, schema: str | None = None, pool_size: int = 10,
+                   migrate_to: str | None = "head") -> Database:
+        """Create the engine and (unless ``migrate_to`` is None) migrate to that revision."""
+        database_file = make_url(url).database
+        if url.startswith("sqlite") and database_file:
+            Path(database_file).parent.mkdir(parents=True, exist_ok=True)
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):
+            options["pool_size"] = pool_size
+        engine = create_async_engine(url, **options)
+        _on_connect(engine.sync_engine, schema)
+        database = cls(engine, url, schema)
+        if migrate_to is not None:
+            try:
+                await database.upgrade(migrate_to)
+            except BaseException:
+                await engine.dispose()
+                raise
+        return database
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def upgrade(self, revision: str = "head") -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(migrate.upgrade, revision)
+
+    async def downgrade(self, revision: str) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(migrate.downgrade, revision)
+
+    async def current_revision(self) -> str | None:
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(migrate.current)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            yield session
+
+    def sync_engine(self) -> Engine:
+        """A new synchronous engine on the same database (caller disposes it)."""
+        return create_sync_engine(self.url, self.schema)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

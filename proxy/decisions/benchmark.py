@@ -1,0 +1,93 @@
+"""`privacy-gateway policy bench`: decision latency of the embedded engine cold (first
+decision after compiling), compiled (engine only), through the service uncached and cached;
+figures are printed, not asserted."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from proxy.decisions.embedded import CompiledPolicy, EmbeddedEngine, compile_bundle
+from proxy.decisions.policy_set import PolicySet
+from proxy.decisions.service import DecisionService
+from proxy.decisions.settings import PolicySettings
+
+QUERY = "data.gateway.decision"
+
+
+def sample_input(index: int = 0) -> dict[str, Any]:
+    return {"caller": {"sub": f"agent-{index}", "role": "agent", "region": "eu",
+                       "purpose": "support", "tenant": "acme"},
+            "request": {"method": "GET", "system": "crm", "path": f"/contacts/{index}",
+                        "action": "read"},
+            "subject": {"region": "eu", "source": "directory"},
+            "upstream": {"region": "eu"}, "transfer": {"consent": False}}
+
+
+def _line(name: str, samples: list[float]) -> None:
+    samples = sorted(samples)
+    p50 = statistics.median(samples) * 1e6
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1e6
+    print(f"{name:34s} p50 {p50:9.1f} µs   p99 {p99:9.1f} µs   ({len(samples)} runs, "
+          f"{1e6 / p50 if p50 else 0:,.0f}/s at p50)")
+
+
+def _cold(policy_set: PolicySet, runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        policy = CompiledPolicy(policy_set.revision, compile_bundle(policy_set, QUERY))
+        EmbeddedEngine(QUERY).evaluate_now(policy, sample_input())
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _compiled(policy_set: PolicySet, n: int) -> list[float]:
+    engine = EmbeddedEngine(QUERY)
+    policy = CompiledPolicy(policy_set.revision, compile_bundle(policy_set, QUERY))
+    samples = []
+    for i in range(n):
+        document = sample_input(i)
+        started = time.perf_counter()
+        engine.evaluate_now(policy, document)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def _service(directory: Path, n: int) -> tuple[list[float], list[float]]:
+    service = DecisionService(PolicySettings(policies_dir=directory, timeout_ms=1000,
+                                             run_tests_on_load=False))
+    await service.start()
+    uncached, cached = [], []
+    try:
+        for i in range(n):
+            started = time.perf_counter()
+            await service.decide(sample_input(i))  # distinct inputs: always a miss
+            uncached.append(time.perf_counter() - started)
+        document = sample_input()
+        await service.decide(document)
+        for _ in range(n):
+            started = time.perf_counter()
+            await service.decide(document)
+            cached.append(time.perf_counter() - started)
+    finally:
+        await service.close()
+    return uncached, cached
+
+
+def run_benchmark(directory: Path, n: int) -> int:
+    policy_set = PolicySet.load(directory)
+    print(f"policy set {policy_set.revision} from {directory}")
+    _line("embedded cold (compile + 1st)", _cold(policy_set, 5))
+    _line("embedded compiled (engine only)", _compiled(policy_set, n))
+    uncached, cached = asyncio.run(_service(directory, n))
+    _line("service, cache miss", uncached)
+    _line("service, cache hit", cached)
+    ratio = statistics.median(uncached) / statistics.median(cached)
+    print(f"cache hit is {ratio:.0f}x faster than a miss; targets: compiled <= 150 µs p50, "
+          f"cached <= 20 µs p50")
+    print("OPA server: not measured (this command does not start an opa server yet)")
+    return 0

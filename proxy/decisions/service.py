@@ -1,0 +1,226 @@
+"""DecisionService: one fail-closed policy decision per request, with cache, decision log,
+shadow evaluation and atomic hot reload."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from proxy.decisions.cache import DecisionCache
+from proxy.decisions.decision_log import DecisionLog, InputRedactor
+from proxy.decisions.embedded import EmbeddedEngine
+from proxy.decisions.engine import Engine, EngineError
+from proxy.decisions.metrics import DECISIONS, FAILURES, LATENCY, LOADED, RELOADS
+from proxy.decisions.model import Decision, MalformedResult, decision_from_result
+from proxy.decisions.policy_set import PolicyError, PolicySet
+from proxy.decisions.policy_tests import run_tests
+from proxy.decisions.settings import PolicySettings
+from proxy.decisions.shadow import Shadow
+
+logger = logging.getLogger("privacy_gateway.decisions")
+
+NO_REVISION = "none"
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    ok: bool
+    revision: str  # the live revision after the attempt
+    previous_revision: str
+    errors: tuple[str, ...] = ()
+    tests_passed: int = 0
+    tests_failed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "revision": self.revision,
+                "previous_revision": self.previous_revision, "errors": list(self.errors),
+                "tests_passed": self.tests_passed, "tests_failed": self.tests_failed}
+
+
+@dataclass(frozen=True)
+class _Live:
+    policy_set: PolicySet
+    prepared: object
+
+
+def make_engine(settings: PolicySettings) -> Engine:
+    if settings.engine == "opa":
+        from proxy.decisions.opa_server import OpaServerEngine
+        return OpaServerEngine(settings)
+    return EmbeddedEngine(settings.query, settings.embedded_workers)
+
+
+@dataclass
+class DecisionService:
+    settings: PolicySettings
+    engine: Engine | None = None
+    _live: _Live | None = None
+    _shadow: Shadow | None = None
+    _cache: DecisionCache = field(init=False)
+    _log: DecisionLog = field(init=False)
+    _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
+    _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.engine = self.engine or make_engine(self.settings)
+        self._cache = DecisionCache(self.settings.cache_ttl_seconds, self.settings.cache_size)
+        self._log = DecisionLog(InputRedactor(self.settings.log_hash_key))
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def start(self) -> ReloadResult:
+        """Start the engine and load the policies; a failure leaves the service not ready
+        (every decision then denies) rather than raising."""
+        assert self.engine is not None
+        await self.engine.start()
+        return await self.reload()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._shadow is not None:
+            await self._shadow.engine.close()
+        if self.engine is not None:
+            await self.engine.close()
+        LOADED.set(0)
+
+    @property
+    def ready(self) -> bool:
+        return self._live is not None
+
+    @property
+    def revision(self) -> str:
+        return self._live.policy_set.revision if self._live else NO_REVISION
+
+    @property
+    def shadow_revision(self) -> str | None:
+        return self._shadow.revision if self._shadow else None
+
+    # --- deciding ------------------------------------------------------------------
+
+    async def decide(self, document: dict[str, Any]) -> Decision:
+        """Never raises: any failure is a deny with the most restrictive masking."""
+        live = self._live
+        engine_name = self.engine.name if self.engine else "none"
+        if live is None:
+            return self._fail("not_loaded", NO_REVISION, engine_name, document)
+        try:
+            key = live.policy_set.revision + json.dumps(document, sort_keys=True,
+                                                        allow_nan=False)
+        except (TypeError, ValueError):
+            return self._fail("malformed_input", live.policy_set.revision, engine_name, {})
+        cached = self._cache.get(key)
+        if cached is not None:
+            decision = cached.reused()
+            self._done(decision, document)
+            return decision
+        decision = await self._evaluate(live, document, engine_name)
+        if decision.error is None:
+            self._cache.put(key, decision)
+            if self._shadow is not None:
+                self._spawn(self._shadow.compare(decision, document))
+        return decision
+
+    async def _evaluate(self, live: _Live, document: dict[str, Any], engine: str) -> Decision:
+        assert self.engine is not None
+        revision = live.policy_set.revision
+        started = time.perf_counter()
+        try:
+            raw = await asyncio.wait_for(self.engine.evaluate(live.prepared, document),
+                                         self.settings.timeout_ms / 1000)
+            decision = decision_from_result(raw, revision, engine)
+        except TimeoutError:
+            return self._fail("timeout", revision, engine, document)
+        except EngineError:
+            return self._fail("engine_error", revision, engine, document)
+        except MalformedResult as exc:
+            return self._fail("undefined" if str(exc) == "undefined" else "malformed_result",
+                              revision, engine, document)
+        except Exception:  # noqa: BLE001 - fail closed on anything, whatever it is
+            logger.exception("policy engine raised unexpectedly")
+            return self._fail("engine_exception", revision, engine, document)
+        LATENCY.labels(engine).observe(time.perf_counter() - started)
+        self._done(decision, document)
+        return decision
+
+    def _fail(self, reason: str, revision: str, engine: str, document: Any) -> Decision:
+        FAILURES.labels(reason).inc()
+        logger.warning("policy decision failed closed: %s (revision %s, engine %s)",
+                       reason, revision, engine)
+        decision = Decision.deny(reason, revision, engine)
+        self._done(decision, document)
+        return decision
+
+    def _done(self, decision: Decision, document: Any) -> None:
+        DECISIONS.labels(decision.engine, "allow" if decision.allow else "deny",
+                         str(decision.cached).lower()).inc()
+        self._log.record(decision, document)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- reloading -----------------------------------------------------------------
+
+    async def reload(self) -> ReloadResult:
+        """Load, compile and test the policy set (and the shadow set, if configured), then
+        swap atomically. On any failure the live set stays as it was."""
+        async with self._reload_lock:
+            previous = self.revision
+            try:
+                policy_set, passed = await self._candidate(self.settings.policies_dir)
+                assert self.engine is not None
+                prepared = await self.engine.prepare(policy_set)
+                shadow = await self._load_shadow()
+            except PolicyError as exc:
+                RELOADS.labels("rejected").inc()
+                logger.error("policy set rejected, %s stays live: %s", previous, exc)
+                failed = getattr(exc, "failed", 0)
+                return ReloadResult(False, previous, previous, (str(exc),), 0, failed)
+            self._live = _Live(policy_set, prepared)
+            self._shadow = shadow
+            self._cache.clear()
+            LOADED.set(1)
+            RELOADS.labels("loaded").inc()
+            logger.info("policy set %s live (was %s)", policy_set.revision, previous)
+            return ReloadResult(True, policy_set.revision, previous, (), passed, 0)
+
+    async def _candidate(self, directory: Path) -> tuple[PolicySet, int]:
+        policy_set = await asyncio.to_thread(PolicySet.load, directory)
+        if not self.settings.run_tests_on_load:
+            return policy_set, 0
+        report = await asyncio.to_thread(run_tests, policy_set, self.settings.query)
+        if not report.passed:
+            error = PolicyError(f"{len(report.failures)} policy test(s) fail: "
+                                + ", ".join(r.name for r in report.failures[:5]))
+            error.failed = len(report.failures)  # type: ignore[attr-defined]
+            raise error
+        return policy_set, len(report.results)
+
+    async def _load_shadow(self) -> Shadow | None:
+        if self.settings.shadow_dir is None:
+            return None
+        try:
+            policy_set, _ = await self._candidate(self.settings.shadow_dir)
+        except PolicyError as exc:  # a bad candidate never blocks the live set
+            logger.error("shadow policy set not loaded: %s", exc)
+            return None
+        engine = self._shadow.engine if self._shadow else EmbeddedEngine(self.settings.query, 1)
+        if self._shadow is None:
+            await engine.start()
+        return Shadow(engine, await engine.prepare(policy_set), self._log)
+
+    def install_signal_handler(self, sig: int = signal.SIGHUP) -> None:
+        """Reload on SIGHUP (call from inside the running loop, e.g. the app lifespan)."""
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(sig, lambda: self._spawn(self._reload_logged()))
+
+    async def _reload_logged(self) -> None:
+        await self.reload()

@@ -1,0 +1,73 @@
+"""Closed-loop HTTP load: wrk when it is installed, else an aiohttp client loop."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    tool: str
+
+
+def run_load(url: str, *, connections: int, seconds: float,
+             headers: dict[str, str] | None = None) -> LoadResult:
+    if shutil.which("wrk"):
+        return _wrk(url, connections, seconds, headers or {})
+    return asyncio.run(_aiohttp_loop(url, connections, seconds, headers or {}))
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) -> LoadResult:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return LoadResult(float(rps.group(1)) if rps else 0.0, latency("50"), latency("99"),
+                      int(errors.group(1)) if errors else 0, "wrk")
+
+
+async def _aiohttp_loop(url: str, connections: int, seconds: float,
+                        headers: dict[str, str]) -> LoadResult:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            async with session.get(url, headers=headers) as response:
+                await response.read()
+                if response.status >= 400:
+                    errors += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return LoadResult(len(latencies) / elapsed, cuts[49], cuts[98], errors, "aiohttp")

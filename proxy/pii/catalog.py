@@ -1,0 +1,101 @@
+"""Field catalog: which JSON fields hold which personal data, and which hold free text.
+
+Keys are field names (compared case-, space-, ``_``/``-``-insensitively) or dotted JSON paths
+with ``*`` for list items (``contacts.*.mobile``). Configured entries override the defaults.
+Generic types (``NATIONAL_ID``, ``BANK_ACCOUNT``) are refined by the value's own format.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+GENERIC_TYPES = frozenset({"NATIONAL_ID", "BANK_ACCOUNT"})
+
+_DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
+    "PERSON": ("name", "fullname", "firstname", "lastname", "givenname", "familyname",
+               "surname", "middlename", "contactname", "customername", "displayname",
+               "姓名", "名字", "客户姓名", "联系人", "联系人姓名", "客户名称"),
+    "EMAIL_ADDRESS": ("email", "emailaddress", "mail", "workemail", "personalemail",
+                      "邮箱", "电子邮箱", "电子邮件", "邮件地址"),
+    "PHONE_NUMBER": ("phone", "mobile", "tel", "telephone", "phonenumber", "phonee164",
+                     "mobilephone", "mobilenumber", "cell", "cellphone", "fax", "workphone",
+                     "homephone", "电话", "手机", "手机号", "手机号码", "联系电话", "电话号码"),
+    "NATIONAL_ID": ("nationalid", "idcard", "idnumber", "idno", "ssn", "taxid", "tin",
+                    "passport", "passportnumber", "personalid", "身份证", "身份证号",
+                    "身份证号码", "证件号", "证件号码", "护照", "护照号", "护照号码"),
+    "BANK_ACCOUNT": ("bankcard", "cardnumber", "creditcard", "card", "iban", "bankaccount",
+                     "accountnumber", "银行卡", "银行卡号", "卡号", "账号", "银行账号"),
+    "LOCATION": ("address", "streetaddress", "street", "addressline1", "addressline2",
+                 "homeaddress", "mailingaddress", "地址", "住址", "家庭住址", "联系地址",
+                 "详细地址"),
+    "DATE_OF_BIRTH": ("birthdate", "dateofbirth", "dob", "birthday", "出生日期", "生日"),
+    "IP_ADDRESS": ("ip", "ipaddress", "clientip", "remoteaddr", "lastloginip"),
+}
+
+DEFAULT_FREE_TEXT = ("description", "notes", "note", "comment", "comments", "transcript",
+                     "message", "messages", "body", "text", "content", "summary", "details",
+                     "remarks", "subject", "备注", "描述", "内容", "留言", "通话记录", "摘要",
+                     "说明", "对话")
+
+FieldKind = Literal["entity", "free_text", "other", "ignore"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    kind: FieldKind
+    entity: str | None = None
+
+
+_OTHER = FieldRule("other")
+
+
+def normalize_field(name: str) -> str:
+    return re.sub(r"[\s_.\-]", "", name.lower())
+
+
+class Catalog:
+    """Decides per (system, path) once; decisions are cached (thread-safe, bounded)."""
+
+    def __init__(self, overrides: Mapping[str, str] | None = None,
+                 free_text: Iterable[str] = (), ignore: Iterable[str] = (),
+                 cache_size: int = 50_000) -> None:
+        self._fields: dict[str, FieldRule] = {}
+        self._paths: dict[str, FieldRule] = {}
+        for entity, names in _DEFAULT_FIELDS.items():
+            for name in names:
+                self._fields[normalize_field(name)] = FieldRule("entity", entity)
+        for name in (*DEFAULT_FREE_TEXT, *free_text):
+            self._fields[normalize_field(name)] = FieldRule("free_text")
+        for name in ignore:
+            self._add(name, FieldRule("ignore"))
+        for name, entity in (overrides or {}).items():
+            rule = FieldRule("free_text") if entity == "FREE_TEXT" else FieldRule("entity", entity)
+            self._add(name, rule)
+        self._cache: dict[tuple[str, str], FieldRule] = {}
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def _add(self, name: str, rule: FieldRule) -> None:
+        if "." in name:
+            self._paths[name] = rule
+        else:
+            self._fields[normalize_field(name)] = rule
+
+    def rule(self, system: str, pattern: str, keys: tuple[str, ...]) -> FieldRule:
+        """``pattern`` is the dotted path with ``*`` for list items; ``keys`` are the object
+        keys on the path, nearest first: a value inside ``address: {...}`` is an address."""
+        cache_key = (system, pattern)
+        cached = self._cache.get(cache_key)
+        if cached is not None:
+            return cached
+        rule = self._paths.get(pattern) or next(
+            (r for r in (self._fields.get(normalize_field(k)) for k in keys) if r), _OTHER)
+        with self._lock:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            self._cache[cache_key] = rule
+        return rule

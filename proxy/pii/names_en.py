@@ -1,0 +1,64 @@
+"""Latin-script person names in free text: spaCy NER from an installed pipeline package (never
+downloaded), plus cues spaCy's small model misses: titles (Mr., Frau, Mme) and self-introductions
+(I'm …, this is …, mein Name ist …, je suis …) before capitalized words."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+
+import spacy
+
+_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿß'-]+"
+_NAME = rf"({_WORD}(?:[ -](?:(?:de|van|von|der|le|la|du|di|da) )?{_WORD}){{0,2}})"
+_CUES = (r"Mr|Mrs|Ms|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|Monsieur|Madame|Dear|Hi|Hello|Sure"
+         r"|I'm|I am|this is|it's|name is|my name is|speaking with|spoke with|request from"
+         r"|Agent|Caller|Customer|Kunde|Kundin|Anrufer|Anruferin|Mitarbeiter|Mitarbeiterin"
+         r"|hier ist|Name ist|bin|für|Client|Cliente|Conseiller|Conseillère|Appelant|Appelante"
+         r"|je suis|ici|pour|le client|la cliente")
+_CUED = re.compile(rf"(?<![A-Za-z])(?:{_CUES})\.?,? {_NAME}")
+# Words that start sentences or name roles; spaCy's small English model tags some as PERSON.
+_NOT_NAMES = frozenset({
+    "Agent", "Caller", "Customer", "Thanks", "Thank", "Hello", "Hi", "Team", "Support", "Sure",
+    "Yes", "Please", "Guten", "Tag", "Ihre", "Wie", "Quel", "Rappeler", "Bonjour", "Hallo",
+    "Kunde", "Kundin", "Anrufer", "Mitarbeiter", "Client", "Conseiller", "Appelant", "Refund",
+    "Logged", "Card", "Identity", "Vorgang", "Erstattung", "Remboursement", "Merci", "Danke",
+    "Dear", "Sir", "Madam",
+})
+
+
+def _acceptable(text: str) -> bool:
+    words = re.split(r"[\s-]+", text.strip())
+    return (not any(ch.isdigit() for ch in text) and not any(w in _NOT_NAMES for w in words)
+            and all(w[:1].isupper() or w in ("de", "van", "von", "der", "le", "la", "du")
+                    for w in words))
+
+
+def _cued_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _CUED.finditer(text):
+        start, end = match.span(1)
+        if _acceptable(match.group(1)):
+            spans.append((start, end))
+    return spans
+
+
+class EnglishNames:
+    """Batched spaCy NER; ``nlp.pipe`` is not safe to share across threads, hence the lock."""
+
+    def __init__(self, model: str) -> None:
+        self._nlp = spacy.load(model, exclude=["parser", "lemmatizer", "tagger",
+                                               "attribute_ruler", "senter"])
+        self._lock = threading.Lock()
+
+    def find_many(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        with self._lock:
+            docs = list(self._nlp.pipe(texts, batch_size=32))
+        results = []
+        for text, doc in zip(texts, docs, strict=True):
+            spans = {(e.start_char, e.end_char) for e in doc.ents
+                     if e.label_ == "PERSON" and _acceptable(e.text)}
+            spans.update(_cued_spans(text))
+            results.append(sorted(spans))
+        return results

@@ -1,0 +1,60 @@
+"""The batched writer: nothing acknowledged is lost on a clean close, raw personal data is
+refused at the door, and a restarted log continues the same chain."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from proxy.audit.entry import RawValueError
+from proxy.audit.verify import verify_database
+from proxy.audit.writer import AuditClosed, AuditLog
+from proxy.db import Database
+from proxy.db.tables import audit_entries
+from proxy.settings import Settings
+from tests.audit.helpers import AGENT
+
+
+async def count(db: Database) -> int:
+    async with db.engine.connect() as connection:
+        return await connection.scalar(select(func.count()).select_from(audit_entries))
+
+
+async def test_close_writes_everything_acknowledged(db: Database, settings: Settings) -> None:
+    log = await AuditLog.open(db, settings)
+    for i in range(2345):
+        log.append("detokenize", {"caller": AGENT.as_input(), "token_count": i})
+    assert log.pending > 0  # append only queued; nothing waited for the database
+    await log.close()
+    assert await count(db) == 2345
+    with pytest.raises(AuditClosed):
+        log.append("detokenize", {"token_count": 1})
+
+
+async def test_reopened_log_continues_the_chain(db: Database, settings: Settings) -> None:
+    for _ in range(2):
+        log = await AuditLog.open(db, settings)
+        for i in range(15):
+            log.append("policy_reload", {"revision": f"r{i}"})
+        await log.close()
+    report = await verify_database(db, log.signer.public_key)
+    assert report.ok and report.entries == 30
+
+
+@pytest.mark.parametrize("fields", [
+    {"note": "customer wrote from anna.schmidt@example.de"},
+    {"caller": {"sub": "+49 151 23456789"}},
+    {"query": "身份证11010519491231002X"},
+    {"subject_hash": "not-a-hash"},
+])
+async def test_raw_personal_values_are_refused(audit_log: AuditLog, fields: dict) -> None:
+    with pytest.raises(RawValueError) as error:
+        audit_log.append("decision", fields)
+    assert "example.de" not in str(error.value) and "2345" not in str(error.value)
+    await audit_log.flush()
+    assert await count(audit_log.db) == 0
+
+
+async def test_floats_have_no_canonical_form(audit_log: AuditLog) -> None:
+    with pytest.raises(TypeError):
+        audit_log.append("decision", {"latency": 1.5})

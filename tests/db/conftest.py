@@ -1,0 +1,3 @@
+from tests.db.backends import backend, db
+
+__all__ = ["backend", "db"]
