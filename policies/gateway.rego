@@ -125,8 +125,7 @@ pseudonymize_only if {
 pseudonymize_only if {
 	action == "read"
 	residency.subject_region_unknown
-	some r in residency.fanout_regions
-	residency.transfer(r, residency.destination).outcome == "pseudonymize"
+	residency.fanout_pseudonymized
 }
 
 overlays contains "pseudonymized" if pseudonymize_only

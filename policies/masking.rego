@@ -15,9 +15,14 @@ profile_name := name if {
 base := object.get(data.masking.profiles, profile_name, data.masking.profiles.restricted)
 
 # The caller's profile with overlays (e.g. "pseudonymized") combined in. Without overlays
-# it is the base profile as is (combining costs comprehensions on every request).
+# it is the base profile as is; with one, the pair is looked up in data.precomputed
+# (combining costs comprehensions on every request).
 combined(overlays) := base if {
 	count(overlays) == 0
+} else := p if {
+	count(overlays) == 1
+	some o in overlays
+	p := data.precomputed.overlaid[profile_name][o]
 } else := combine(array.concat([base], [data.masking.profiles[o] | some o in overlays]))
 
 combine(ps) := {

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -12,27 +13,36 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from proxy.admin import AdminAuth, authenticated
 from proxy.forward import UpstreamPool
 from proxy.gateway import Gateway
 from proxy.identity import Authenticator
+from proxy.runtime import Runtime, open_runtime
 from proxy.settings import RESERVED_PREFIXES, Settings
 
 OWN_PREFIXES = tuple(p if p in ("/healthz", "/readyz", "/metrics") else p + "/"
                      for p in RESERVED_PREFIXES)
+# Routes other services (DSAR) add once the runtime is open.
+RouteFactory = Callable[[Runtime, AdminAuth], Sequence[BaseRoute]]
 
 
 class GatewayApp:
     """Proxied traffic goes straight to the Gateway; the rest through Starlette routing."""
 
-    def __init__(self, settings: Settings, routes: Sequence[BaseRoute] = ()) -> None:
+    def __init__(self, settings: Settings, extensions: Sequence[RouteFactory] = ()) -> None:
         self.settings = settings
         self.authenticator = Authenticator(settings.identity)
         self.pool = UpstreamPool(settings)
         self.gateway = Gateway(settings, self.authenticator, self.pool)
+        self._extensions = extensions
         self.own = Starlette(routes=[Route("/healthz", self._healthz),
                                      Route("/readyz", self._readyz),
-                                     Route("/metrics", self._metrics), *routes],
+                                     Route("/metrics", self._metrics)],
                              lifespan=self._lifespan)
+
+    @property
+    def runtime(self) -> Runtime | None:
+        return self.gateway.runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(OWN_PREFIXES):
@@ -42,24 +52,40 @@ class GatewayApp:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
-        await self.pool.open()
-        try:
-            yield
-        finally:
-            await self.pool.close()
+        async with open_runtime(self.settings) as runtime:
+            await self.pool.open()
+            auth = AdminAuth(runtime)
+            routes: list[BaseRoute] = list(auth.routes())
+            for extension in self._extensions:
+                routes.extend(extension(runtime, auth))
+            self.own.router.routes.extend(authenticated(r, self.authenticator) for r in routes)
+            if threading.current_thread() is threading.main_thread():
+                runtime.decisions.install_signal_handler()  # SIGHUP reloads the policies
+            self.gateway.runtime = runtime
+            try:
+                yield
+            finally:
+                self.gateway.runtime = None
+                await self.pool.close()
 
     async def _healthz(self, _: Request) -> Response:
         return JSONResponse({"status": "alive"})
 
     async def _readyz(self, _: Request) -> Response:
-        checks = {"config": True, "upstream_pools": self.pool.ready}
+        runtime = self.runtime
+        checks = {"config": True, "upstream_pools": self.pool.ready,
+                  "policy": bool(runtime and runtime.decisions.ready),
+                  "masking": runtime is not None}
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        body = {"ready": ready, "checks": checks,
+                "policy_revision": runtime.decisions.revision if runtime else None}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     async def _metrics(self, _: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(settings: Settings, routes: Sequence[BaseRoute] = ()) -> GatewayApp:
-    """The gateway for ``settings``; ``routes`` is the seam other services (DSAR) mount on."""
-    return GatewayApp(settings, routes)
+def create_app(settings: Settings, extensions: Sequence[RouteFactory] = ()) -> GatewayApp:
+    """The gateway for ``settings``; ``extensions`` is the seam other services (DSAR) use to
+    mount their routes, built once the runtime (database, audit, policy) is open."""
+    return GatewayApp(settings, extensions)

@@ -1,32 +1,49 @@
-"""The request path: identity → route → region → forward → respond, as plain ASGI."""
+"""The request path, as plain ASGI:
+
+identity → route → subject region → policy decision → forward → mask → respond → audit.
+
+Fails closed at every step: no identity is 401, a policy failure is a deny, a body that
+cannot be masked is blocked (502), never passed through raw.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 import aiohttp
 from starlette.types import Receive, Scope, Send
 
 from proxy import decoding, metrics
+from proxy.audit.entry import RawValueError, decision_entry
+from proxy.body import Body, BodyStream, read_body
 from proxy.caller import Caller
-from proxy.errors import BodyTooLarge, GatewayError, UpstreamUnavailable
-from proxy.forward import Body, UpstreamPool, iter_body
+from proxy.decisions.model import Decision
+from proxy.errors import GatewayError
+from proxy.fanout import RegionAnswer, merge
+from proxy.forward import UpstreamPool, iter_body
 from proxy.headers import caller_response_headers, upstream_request_headers
-from proxy.identity import Authenticator, AuthError
+from proxy.identity import AuthError, Authenticator
 from proxy.logs import event, path_template
+from proxy.pii.masker import MaskingError
+from proxy.pii.profiles import Profile
+from proxy.respond import Headers, send_error, send_whole
 from proxy.routing import Route, Router
+from proxy.runtime import Runtime
 from proxy.settings import Settings
 
 log = logging.getLogger("proxy.gateway")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_BUFFER_LIMIT = 1024 * 1024  # bodies up to this size are read whole, bigger ones streamed
+_ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "write", "PUT": "write",
+            "PATCH": "write", "DELETE": "delete"}
 
 
 @dataclass(slots=True)
@@ -39,12 +56,28 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     caller: Caller | None = None
     route: Route | None = None
+    subject_region: str | None = None
     region: str | None = None
+    decision: Decision | None = None
+    masked: dict[str, int] = field(default_factory=dict)
     status: int = 500
 
     @property
     def system(self) -> str:
         return self.route.system_name if self.route else "-"
+
+    @property
+    def action(self) -> str:
+        return _ACTIONS.get(self.scope["method"], "write")
+
+
+@dataclass(frozen=True, slots=True)
+class _Upstream:
+    """An upstream answer, buffered and masked for the caller."""
+
+    status: int
+    headers: Headers
+    body: bytes
 
 
 class Gateway:
@@ -55,6 +88,7 @@ class Gateway:
         self._router = Router(settings)
         self._strip = frozenset(h.lower() for h in settings.strip_request_headers) | {
             authenticator.api_key_header.lower()}
+        self.runtime: Runtime | None = None  # set by the app lifespan
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -65,20 +99,31 @@ class Gateway:
             await self._handle(exchange, receive, send)
         except GatewayError as error:
             exchange.status = error.status
-            await _send_error(send, error, exchange.request_id)
+            await send_error(send, error, self._own_headers(exchange))
         except _Aborted:
             pass  # the server closes the half-sent response
         finally:
             self._record(exchange)
 
     async def _handle(self, exchange: Exchange, receive: Receive, send: Send) -> None:
+        runtime = self.runtime
+        if runtime is None:
+            raise GatewayError(503, "not_ready", "the gateway is starting")
         exchange.caller = await self._identify(exchange.headers)
         exchange.route = self._route(exchange.scope["path"])
-        exchange.region = self._region(exchange)
-        body = await _request_body(exchange, receive, self._settings.limits.max_request_body_bytes)
-        response = await self._forward(exchange, body)
+        declared = self._declared_region(exchange)
+        exchange.subject_region = declared
+        decision = await self._decide(runtime, exchange, declared, declared)
+        if decision.allow and decision.fanout_regions and exchange.action == "read":
+            await self._fan_out(runtime, exchange, decision.fanout_regions, send)
+            return
+        exchange.region = decision.route_region or declared or self._settings.default_region
+        self._check_upstream(exchange, exchange.region)
+        body = await read_body(exchange.headers, receive,
+                               self._settings.limits.max_request_body_bytes)
+        response = await self._forward(exchange, exchange.region, body)
         try:
-            await self._respond(exchange, response, send)
+            await self._respond(runtime, exchange, response, decision, send)
         finally:
             response.release()
 
@@ -97,20 +142,42 @@ class Gateway:
             raise GatewayError(404, "not_found", "no system is configured for this path")
         return route
 
-    def _region(self, exchange: Exchange) -> str:
+    def _declared_region(self, exchange: Exchange) -> str | None:
         assert exchange.route is not None
         query = dict(parse_qsl(exchange.scope["query_string"].decode("latin-1")))
-        declared = self._router.declared_region(exchange.route, exchange.headers, query)
-        region = self._router.region_for(exchange.route, declared)
+        region = self._router.declared_region(exchange.route, exchange.headers, query)
+        if region is not None:
+            self._check_upstream(exchange, region)
+        return region
+
+    def _check_upstream(self, exchange: Exchange, region: str) -> None:
+        assert exchange.route is not None
         if exchange.route.upstream(region) is None:
             raise GatewayError(400, "unknown_region",
                                f"system {exchange.route.system_name!r} has no upstream for "
                                f"region {region!r}")
-        return region
 
-    async def _forward(self, exchange: Exchange, body: Body) -> aiohttp.ClientResponse:
-        route, region, scope = exchange.route, exchange.region, exchange.scope
-        assert route is not None and region is not None
+    async def _decide(self, runtime: Runtime, exchange: Exchange, subject_region: str | None,
+                      target: str | None) -> Decision:
+        assert exchange.caller is not None and exchange.route is not None
+        decision = await runtime.decisions.decide({
+            "caller": exchange.caller.as_input(),
+            "request": {"method": exchange.scope["method"], "system": exchange.system,
+                        "path": path_template(exchange.route.path), "action": exchange.action},
+            "subject": {"region": subject_region,
+                        "source": "routing_key" if subject_region else None},
+            "upstream": {"region": target},
+            "transfer": {"consent": False},
+        })
+        exchange.decision = exchange.decision or decision
+        if not decision.allow:
+            raise GatewayError(403, "forbidden", "; ".join(decision.reasons) or "denied by policy")
+        return decision
+
+    async def _forward(self, exchange: Exchange, region: str,
+                       body: Body) -> aiohttp.ClientResponse:
+        route, scope = exchange.route, exchange.scope
+        assert route is not None
         upstream = route.system.upstreams[region]
         client = scope.get("client")
         headers = upstream_request_headers(
@@ -124,27 +191,52 @@ class Gateway:
                 path=_raw_rest(scope, route), query=scope["query_string"].decode("latin-1"),
                 headers=headers, body=body)
         except GatewayError:
-            # aiohttp wraps what the body stream raised; the stream knows the real reason.
-            if isinstance(body, _BodyStream) and body.error is not None:
+            if isinstance(body, BodyStream) and body.error is not None:
                 raise body.error from None
             raise
         metrics.UPSTREAM_LATENCY.labels(route.system_name, region).observe(
             time.perf_counter() - started)
         return response
 
-    async def _respond(self, exchange: Exchange, response: aiohttp.ClientResponse,
-                       send: Send) -> None:
-        headers = caller_response_headers(response.headers.items())
-        headers.append((b"x-request-id", exchange.request_id.encode()))
+    async def _respond(self, runtime: Runtime, exchange: Exchange,
+                       response: aiohttp.ClientResponse, decision: Decision, send: Send) -> None:
+        profile = Profile.from_dict(decision.masking)
+        if profile.keeps_everything:
+            await self._pass_through(exchange, response, send)
+            return
+        answer = await self._masked(runtime, exchange, response, profile)
+        exchange.status = answer.status
+        await send_whole(send, answer.status, [*answer.headers, *self._own_headers(exchange)],
+                         answer.body)
+
+    async def _masked(self, runtime: Runtime, exchange: Exchange,
+                      response: aiohttp.ClientResponse, profile: Profile) -> _Upstream:
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        raw = await decoding.read_decoded(iter_body(response), encoding,
+                                          self._settings.limits.max_decoded_body_bytes)
+        try:
+            body, counts = await asyncio.to_thread(
+                runtime.masker.mask_body, raw, response.headers.get("content-type"), profile,
+                system=exchange.system)
+        except MaskingError as error:
+            raise GatewayError(502, "response_blocked", str(error)) from None
+        for entity, count in counts.items():
+            exchange.masked[entity] = exchange.masked.get(entity, 0) + count
+        return _Upstream(response.status, caller_response_headers(response.headers.items()),
+                         body)
+
+    async def _pass_through(self, exchange: Exchange, response: aiohttp.ClientResponse,
+                            send: Send) -> None:
+        headers = [*caller_response_headers(response.headers.items()),
+                   *self._own_headers(exchange)]
         encoding = response.headers.get("content-encoding", "").strip().lower()
         length = response.content_length
-        if encoding not in ("", "identity") or (length is not None and length <= _BUFFER_LIMIT):
-            cap = self._settings.limits.max_decoded_body_bytes
-            body = await decoding.read_decoded(iter_body(response), encoding, cap)
-            exchange.status = response.status
-            await _send_whole(send, response.status, headers, body)
-            return
         exchange.status = response.status
+        if encoding not in ("", "identity") or (length is not None and length <= 1 << 20):
+            body = await decoding.read_decoded(iter_body(response), encoding,
+                                               self._settings.limits.max_decoded_body_bytes)
+            await send_whole(send, response.status, headers, body)
+            return
         await send({"type": "http.response.start", "status": response.status,
                     "headers": headers})
         try:
@@ -157,13 +249,86 @@ class Gateway:
             raise _Aborted() from None
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
+    async def _fan_out(self, runtime: Runtime, exchange: Exchange, regions: tuple[str, ...],
+                       send: Send) -> None:
+        """A read whose subject region is unknown: ask every region the policy allows, each
+        answer masked by that region's own decision, and merge."""
+        assert exchange.route is not None
+        targets = [r for r in regions if exchange.route.upstream(r) is not None]
+        if not targets:
+            raise GatewayError(403, "forbidden", "no configured region may serve this read")
+        answers = await asyncio.gather(*(self._ask_region(runtime, exchange, r)
+                                         for r in targets))
+        failed = [a.region for a in answers if a.status in (502, 504)]
+        status, document, used = merge(list(answers))
+        if not used and all(a.status == 403 for a in answers):
+            raise GatewayError(403, "forbidden", "no region may serve this read")
+        if not used and len(failed) == len(answers):
+            raise GatewayError(502, "bad_gateway", "no region's upstream could be reached")
+        exchange.status = status
+        exchange.region = ",".join(used) or None
+        body = json.dumps(document, ensure_ascii=False).encode()
+        headers = [(b"content-type", b"application/json"),
+                   (b"x-gateway-regions", ",".join(used).encode()),
+                   (b"x-gateway-regions-failed", ",".join(failed).encode()),
+                   *self._own_headers(exchange)]
+        await send_whole(send, status, headers, body)
+
+    async def _ask_region(self, runtime: Runtime, exchange: Exchange,
+                          region: str) -> RegionAnswer:
+        try:
+            decision = await self._decide(runtime, exchange, region, None)
+        except GatewayError:
+            return RegionAnswer(region, 403, None)  # this region may not be read: skip it
+        try:
+            response = await self._forward(exchange, region, None)
+        except GatewayError as error:  # an unreachable region is reported, not fatal
+            return RegionAnswer(region, error.status, None)
+        try:
+            answer = await self._masked(runtime, exchange, response,
+                                        Profile.from_dict(decision.masking))
+        finally:
+            response.release()
+        try:
+            document = json.loads(answer.body) if answer.body else None
+        except ValueError:
+            raise GatewayError(502, "response_blocked",
+                               "a region answered a fanned-out read with non-JSON") from None
+        return RegionAnswer(region, answer.status, document)
+
+    def _own_headers(self, exchange: Exchange) -> Headers:
+        headers = [(b"x-request-id", exchange.request_id.encode())]
+        if exchange.decision is not None:
+            headers.append((b"x-decision-id", exchange.decision.id.encode()))
+        return headers
+
     def _record(self, exchange: Exchange) -> None:
         metrics.REQUESTS.labels(exchange.system, str(exchange.status)).inc()
         event(log, "request", request_id=exchange.request_id, system=exchange.system,
               region=exchange.region, method=exchange.scope["method"],
               path=path_template(exchange.scope["path"]), status=exchange.status,
               role=exchange.caller.role if exchange.caller else None,
+              decision_id=exchange.decision.id if exchange.decision else None,
               duration_ms=round((time.perf_counter() - exchange.started) * 1000, 2))
+        self._audit(exchange)
+
+    def _audit(self, exchange: Exchange) -> None:
+        decision, runtime = exchange.decision, self.runtime
+        if decision is None or exchange.caller is None or runtime is None:
+            return  # nothing was decided: unauthenticated or unroutable requests
+        assert exchange.route is not None
+        outcome = "allow" if decision.allow and exchange.status < 500 else (
+            "deny" if not decision.allow else "error")
+        fields: dict[str, Any] = decision_entry(
+            decision.id, exchange.caller, exchange.system, exchange.scope["method"],
+            path_template(exchange.route.path), exchange.subject_region, exchange.region,
+            decision.policy_revision, outcome, exchange.masked)
+        fields["status"] = exchange.status
+        try:
+            runtime.audit.append("decision", fields)
+        except (RawValueError, RuntimeError) as error:
+            event(log, "audit_append_failed", logging.ERROR, request_id=exchange.request_id,
+                  error=type(error).__name__)
 
 
 class _Aborted(Exception):
@@ -175,59 +340,3 @@ def _raw_rest(scope: Scope, route: Route) -> str:
     prefix = route.system.prefix.encode()
     rest = raw[len(prefix):] if raw.startswith(prefix) else route.path.encode()
     return rest.decode("latin-1") or "/"
-
-
-async def _request_body(exchange: Exchange, receive: Receive, limit: int) -> Body:
-    declared = exchange.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise GatewayError(400, "bad_request", "Content-Length is not a number")
-        size = int(declared)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        if size == 0:
-            return None
-        if size <= _BUFFER_LIMIT:
-            return b"".join([chunk async for chunk in _BodyStream(receive, limit)])
-    elif "chunked" not in exchange.headers.get("transfer-encoding", ""):
-        return None
-    return _BodyStream(receive, limit)
-
-
-class _BodyStream:
-    """The caller's request body as it arrives, cut off past ``limit`` bytes."""
-
-    def __init__(self, receive: Receive, limit: int) -> None:
-        self._receive = receive
-        self._limit = limit
-        self.error: GatewayError | None = None
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        total = 0
-        while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                self.error = UpstreamUnavailable("client went away while sending the body")
-                raise self.error
-            chunk = message.get("body", b"")
-            total += len(chunk)
-            if total > self._limit:
-                self.error = BodyTooLarge(self._limit)
-                raise self.error
-            if chunk:
-                yield chunk
-            if not message.get("more_body", False):
-                return
-
-
-async def _send_whole(send: Send, status: int, headers: list[tuple[bytes, bytes]],
-                      body: bytes) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-async def _send_error(send: Send, error: GatewayError, request_id: str) -> None:
-    headers = [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode()),
-               *((k.encode(), v.encode()) for k, v in error.headers.items())]
-    await _send_whole(send, error.status, headers, error.body())

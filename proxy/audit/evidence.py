@@ -79,6 +79,10 @@ class EvidenceStore:
         self._master = master
         self._settings = settings
 
+    @property
+    def max_bytes(self) -> int:
+        return self._settings.max_bytes
+
     async def add(self, case_id: str, category: str, filename: str, content_type: str,
                   data: bytes, uploaded_by: str) -> EvidenceItem:
         if category not in EVIDENCE_CATEGORIES:

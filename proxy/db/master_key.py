@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from proxy.db.keyfiles import read_or_create_key_file
 from proxy.db.settings import DatabaseSettings
@@ -47,7 +47,7 @@ class MasterKey:
     def unwrap(self, wrapped: bytes) -> bytes:
         try:
             return aes_key_unwrap(self._key, wrapped)
-        except ValueError:
+        except (InvalidUnwrap, ValueError):
             raise MasterKeyError("stored key does not unwrap with this master key") from None
 
     def derive(self, purpose: str) -> bytes:

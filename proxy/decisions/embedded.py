@@ -11,10 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from regopy import Bundle, Interpreter, RegoError
+from regopy import Bundle, Input, Interpreter, RegoError
 
 from proxy.decisions.engine import EngineError
 from proxy.decisions.policy_set import PolicyError, PolicySet
+from proxy.decisions.precompute import policy_data
 
 _RESULT = "result"
 
@@ -36,10 +37,11 @@ def load_interpreter(policy_set: PolicySet, *, tests: bool = False) -> Interpret
     """An interpreter holding the set's modules (and tests) and data."""
     interpreter = new_interpreter()
     modules = {**policy_set.modules, **(policy_set.tests if tests else {})}
+    data = policy_data(policy_set)
     try:
         for name, source in modules.items():
             interpreter.add_module(name, source)
-        interpreter.add_data(policy_set.data)
+        interpreter.add_data(data)
     except RegoError as exc:
         raise PolicyError(f"does not compile:\n{exc}") from None
     return interpreter
@@ -59,11 +61,21 @@ def compile_bundle(policy_set: PolicySet, query: str | None,
     return bundle
 
 
-def query_value(interpreter: Interpreter, bundle: Bundle, input_json: str,
+def to_input(document: Any) -> Input:
+    """The document as a regopy Input (built in memory: 3-4x faster than parsing JSON text).
+    It goes through JSON first so both engines see the same value (keys become strings,
+    tuples arrays; NaN and non-JSON types are refused)."""
+    try:
+        return Input(json.loads(json.dumps(document, allow_nan=False)))
+    except (TypeError, ValueError):
+        raise EngineError("input is not JSON") from None
+
+
+def query_value(interpreter: Interpreter, bundle: Bundle, document: Input,
                 entrypoint: str | None = None) -> Any:
     """Evaluate one query of a bundle: its value, or None when undefined."""
     try:
-        interpreter.set_input_term(input_json)
+        interpreter.set_input(document)
         output = (interpreter.query_bundle_entrypoint(bundle, entrypoint) if entrypoint
                   else interpreter.query_bundle(bundle))
     except RegoError:
@@ -100,23 +112,20 @@ class EmbeddedEngine:
         if self._pool is None:
             raise EngineError("engine not started")
         assert isinstance(prepared, CompiledPolicy)
-        try:
-            input_json = json.dumps(document, allow_nan=False)
-        except (TypeError, ValueError):
-            raise EngineError("input is not JSON") from None
+        document_input = to_input(document)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._evaluate_here,
-                                          prepared.bundle, input_json)
+                                          prepared.bundle, document_input)
 
     def evaluate_now(self, prepared: CompiledPolicy, document: dict[str, Any]) -> Any:
         """Synchronous evaluation on the calling thread (CLI, benchmarks)."""
-        return self._evaluate_here(prepared.bundle, json.dumps(document, allow_nan=False))
+        return self._evaluate_here(prepared.bundle, to_input(document))
 
-    def _evaluate_here(self, bundle: Bundle, input_json: str) -> Any:
+    def _evaluate_here(self, bundle: Bundle, document: Input) -> Any:
         interpreter = getattr(self._local, "interpreter", None)
         if interpreter is None:
             interpreter = self._local.interpreter = new_interpreter()
-        return query_value(interpreter, bundle, input_json)
+        return query_value(interpreter, bundle, document)
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -17,9 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from regopy import Bundle, Interpreter
+from regopy import Bundle, Input, Interpreter
 
-from proxy.decisions.embedded import compile_bundle, load_interpreter, new_interpreter, query_value
+from proxy.decisions.embedded import (
+    compile_bundle,
+    load_interpreter,
+    new_interpreter,
+    query_value,
+    to_input,
+)
 from proxy.decisions.engine import EngineError
 from proxy.decisions.policy_set import PolicyError, PolicySet
 
@@ -102,25 +108,25 @@ class _Runner:
 
     def _case(self, path: str, case: dict[str, Any]) -> TestResult:
         query = case.get("query", self.default_query)
-        input_json = json.dumps(case["input"])
         try:
+            document = to_input(case["input"])
             bundle = self.bundles.get(query) or self.bundles.setdefault(
                 query, compile_bundle(self.policy_set, query))
-            actual = query_value(self.interpreter, bundle, input_json)
+            actual = query_value(self.interpreter, bundle, document)
         except (PolicyError, EngineError) as exc:
             return TestResult(path, False, str(exc))
-        self._probe(input_json)
+        self._probe(document)
         if matches(case["expect"], actual):
             return TestResult(path, True)
         return TestResult(path, False, f"expected {json.dumps(case['expect'])}\n"
                                        f"got      {json.dumps(actual)}")
 
-    def _probe(self, input_json: str) -> None:
+    def _probe(self, document: Input) -> None:
         for rule in self.rules:
             if rule in self.hit:
                 continue
             try:
-                value = query_value(self.interpreter, self.probe, input_json, _entrypoint(rule))
+                value = query_value(self.interpreter, self.probe, document, _entrypoint(rule))
             except EngineError:
                 continue
             if value not in (None, False, [], {}, ""):

@@ -36,7 +36,7 @@ from proxy.demo.schemas import (
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
-_PAGE_CACHE_SIZE = 4096
+_PAGE_CACHE_BYTES = 64 * 2**20
 _DEFAULT_COUNTRY = {"cn": "CN", "us": "US"}
 
 # filter parameter -> (index name, record -> keys, query value -> keys); "q" and "name" scan.
@@ -83,6 +83,7 @@ class _Api:
         self.data = data
         # (kind, host, query) -> (collection version, response body)
         self._pages: dict[tuple[str, str, str], tuple[int, bytes]] = {}
+        self._page_bytes = 0
         country = _DEFAULT_COUNTRY.get(region)
         self.lookups: dict[str, dict[str, _Lookup]] = {
             "contacts": {
@@ -130,20 +131,25 @@ class _Api:
             response = self._render_page(request, kind)
             if response.status_code != 200:
                 return response
-            if len(self._pages) >= _PAGE_CACHE_SIZE:
+            if self._page_bytes > _PAGE_CACHE_BYTES:
                 self._pages.clear()
+                self._page_bytes = 0
             cached = self._pages[key] = (items.version, bytes(response.body))
+            self._page_bytes += len(cached[1])
         return Response(cached[1], media_type="application/json")
 
     def _render_page(self, request: Request, kind: str) -> Response:
-        try:
-            page = int(request.query_params.get("page", 1))
-            per_page = int(request.query_params.get("per_page", DEFAULT_PER_PAGE))
-        except ValueError:
-            return _error(422, "validation_failed", fields={"page": "must be an integer"})
-        if page < 1 or per_page < 1:
-            return _error(422, "validation_failed", fields={"page": "must be 1 or more"})
-        per_page = min(per_page, MAX_PER_PAGE)
+        paging = {"page": 1, "per_page": DEFAULT_PER_PAGE}
+        errors = {}
+        for name in paging:
+            value = request.query_params.get(name, str(paging[name]))
+            if value.isdigit() and int(value) >= 1:
+                paging[name] = int(value)
+            else:
+                errors[name] = "must be a whole number of 1 or more"
+        if errors:
+            return _error(422, "validation_failed", fields=errors)
+        page, per_page = paging["page"], min(paging["per_page"], MAX_PER_PAGE)
         ids = self._matching(request, kind)
         items: Collection = getattr(self.data, kind)
         start = (page - 1) * per_page

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,6 @@ from proxy.demo.identifiers import NationalId
 from proxy.demo.people import REFERENCE_DATE, PeopleFactory, Person
 
 REGIONS = ("eu", "cn", "us")
-SYSTEMS = {"contact": "crm", "ticket": "helpdesk", "comment": "helpdesk", "call": "calls"}
 TICKET_STATUSES = ("open", "pending", "solved", "closed")
 _REGION_COUNTRIES = {"eu": {"DE", "FR", "GB", "ES", "IT", "NL", "PL"}, "cn": {"CN"}, "us": {"US"}}
 _CURRENCY = {"eu": "€", "cn": "¥", "us": "$"}
@@ -87,12 +86,8 @@ class Subject:
         return {"subject_key": self.subject_key, "home_region": self.person.home_region,
                 "name": self.name, "email": self.email, "phone": self.phone,
                 "national_id": self.national_id._asdict(), "customer_ids": self.customer_ids,
-                "records": [list(_astuple(ref)) for ref in self.records],
-                "mentions": [list(_astuple(ref)) for ref in self.mentions]}
-
-
-def _astuple(ref: RecordRef) -> tuple[str, str, str, int]:
-    return ref.region, ref.system, ref.kind, ref.id
+                "records": [list(astuple(ref)) for ref in self.records],
+                "mentions": [list(astuple(ref)) for ref in self.mentions]}
 
 
 @dataclass(slots=True)

@@ -175,7 +175,7 @@ def us_card(rng: random.Random) -> str:
 
 # Mobile number shapes per country: (country calling code, national significant number
 # prefixes, digits that follow the prefix). Every drawn number is checked with phonenumbers.
-_MOBILE_PLANS: dict[str, tuple[tuple[str, ...], int]] = {
+MOBILE_PLANS: dict[str, tuple[tuple[str, ...], int]] = {
     "CN": (("130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "158",
             "159", "177", "180", "182", "186", "187", "188", "189", "199"), 8),
     "DE": (("151", "152", "157", "160", "162", "163", "170", "171", "172", "173", "174", "175",
@@ -193,7 +193,7 @@ _MOBILE_PLANS: dict[str, tuple[tuple[str, ...], int]] = {
 
 def mobile_number(rng: random.Random, country: str) -> phonenumbers.PhoneNumber:
     """A valid mobile (or, for the US, geographic) number for the ISO-2 country."""
-    prefixes, length = _MOBILE_PLANS[country]
+    prefixes, length = MOBILE_PLANS[country]
     code = phonenumbers.country_code_for_region(country)
     while True:
         tail = "".join(rng.choices("0123456789", k=length))

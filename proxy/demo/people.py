@@ -117,6 +117,10 @@ class PeopleFactory:
         if fake is None:
             fake = self._fakers[locale] = Faker(locale)
             fake.seed_instance(f"{self._seed}:{locale}")
+            for provider in fake.providers:
+                # it_IT builds its city list from a set: its order changes with PYTHONHASHSEED
+                if isinstance(getattr(provider, "cities", None), list):
+                    provider.cities = sorted(provider.cities)  # type: ignore[attr-defined]
         return fake
 
     def draw(self, locale: str, provider: str) -> str:

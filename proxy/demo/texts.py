@@ -163,6 +163,16 @@ EN = {
         "Agent: I can see a previous ticket {ticket_ref} about this, handled by {agent}.",
         "Agent: The carrier has the parcel {tracking} at the depot and will deliver tomorrow.",
     ],
+    "smalltalk": [
+        "Agent: Let me pull that up for you, one moment please.",
+        "Customer: Sure, no problem, I have been on hold for a while already.",
+        "Agent: Sorry about the wait, we have a lot of calls today because of the sale.",
+        "Customer: I understand. The app kept showing an error page yesterday evening.",
+        "Agent: I will add a note so the technical team can look into that as well.",
+        "Customer: Great, that would help. I use the website most of the time anyway.",
+        "Agent: Thanks for your patience, the system is a bit slow this morning.",
+        "Customer: Could you also tell me when the winter collection will be back in stock?",
+    ],
     "closing": [
         "Agent: Is there anything else I can help with?\nCustomer: No, thanks.\n"
         "Agent: Thank you {title} {surname}, have a nice day. Customer: Bye.",
@@ -260,6 +270,16 @@ ZH = {
         "坐席：看到之前有个工单{ticket_ref}，是{agent}处理的。",
         "坐席：快递{tracking}已经到网点了，明天派送。",
     ],
+    "smalltalk": [
+        "坐席：好的，我帮您查询一下，请稍等。",
+        "客户：好的，刚才已经等了很久了。",
+        "坐席：抱歉让您久等了，今天活动期间来电比较多。",
+        "客户：理解，昨天晚上APP一直打不开。",
+        "坐席：这个问题我也帮您记录下来反馈给技术部门。",
+        "客户：好的，谢谢，我平时主要用小程序下单。",
+        "坐席：感谢您的耐心等待，系统今天有点慢。",
+        "客户：顺便问一下，冬季新品什么时候补货？",
+    ],
     "closing": [
         "坐席：请问还有其他问题吗？\n客户：没有了，谢谢。\n"
         "坐席：感谢{surname}{title}的来电，再见。\n客户：再见。",
@@ -288,13 +308,14 @@ def transcript(rng: random.Random, ctx: dict[str, str]) -> Text:
     lines = TEMPLATES[ctx["lang"]]
     turns = [rng.choice(lines["greeting"]), rng.choice(lines["identify"])]
     turns += rng.sample(lines["verify"], 2)
-    target = rng.randrange(900, 2700) // (3 if ctx["lang"] == "zh" else 1)
+    target = rng.randrange(900, 2700) // (2 if ctx["lang"] == "zh" else 1)  # 汉字: 3 bytes
     size = sum(map(len, turns))
-    issues, answers = rng.sample(lines["issue"], 7), rng.sample(lines["resolve"], 7)
-    for issue, answer in zip(issues, answers, strict=False):
+    exchanges = zip(rng.sample(lines["issue"], 7), rng.sample(lines["resolve"], 7),
+                    rng.sample(lines["smalltalk"], 7), strict=False)
+    for exchange in exchanges:
         if size >= target:
             break
-        turns += (issue, answer)
-        size += len(issue) + len(answer) + 60  # placeholders expand by roughly this much
+        turns += exchange
+        size += sum(map(len, exchange)) + 60  # placeholders expand by roughly this much
     turns.append(rng.choice(lines["closing"]))
     return render(turns, ctx, joiner="\n")

@@ -6,18 +6,15 @@ one document through a single ``nlp.pipe`` call. Results are plain ``Finding`` t
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-
-from proxy.pii.names_en import EnglishNames  # noqa: E402
-from proxy.pii.names_zh import find_chinese_names, init_jieba  # noqa: E402
-from proxy.pii.prefilter import Prefilter  # noqa: E402
-from proxy.pii.recognizers import ValidatedRecognizer, default_recognizers  # noqa: E402
+from proxy.pii.names_en import EnglishNames
+from proxy.pii.names_zh import find_chinese_names, init_jieba
+from proxy.pii.prefilter import Prefilter
+from proxy.pii.recognizers import ValidatedRecognizer, default_recognizers
 
 Language = Literal["en", "zh", "auto"]
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -64,6 +61,15 @@ class Detector:
                     found.append((Finding(result.entity_type, result.start, result.end,
                                           result.score), rank))
         return _resolve(found)
+
+    def whole_value_type(self, value: str, among: frozenset[str] | None = None) -> str | None:
+        """The entity type ``value`` is entirely an instance of, if any (catalog values)."""
+        for recognizer in self._prefilter.candidates(value):
+            if among is not None and recognizer.ENTITY not in among:
+                continue
+            if recognizer.matches_whole(value):
+                return recognizer.ENTITY
+        return None
 
     def analyze(self, text: str, language: Language = "auto", names: bool = True) -> list[Finding]:
         return self.analyze_many([text], language, names)[0]

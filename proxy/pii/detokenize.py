@@ -3,8 +3,9 @@ reported through ``on_call`` with counts only (never tokens' values)."""
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,11 +22,16 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def detokenize_route(masker: Masker, authorize: Callable[[Caller], bool],
+def detokenize_route(masker: Masker, authorize: Callable[[Caller], bool | Awaitable[bool]],
                      on_call: Callable[[Caller, int, int], None]) -> Route:
     async def detokenize(request: Request) -> JSONResponse:
         caller = getattr(request.state, "caller", None)
-        if not isinstance(caller, Caller) or not authorize(caller):
+        if not isinstance(caller, Caller):
+            return _error(403, "this caller may not detokenize")
+        allowed = authorize(caller)
+        if inspect.isawaitable(allowed):
+            allowed = await allowed
+        if allowed is not True:
             return _error(403, "this caller may not detokenize")
         try:
             payload = json.loads(await request.body())

@@ -54,6 +54,7 @@ class _Work:
     whole: dict[int, str] = field(default_factory=dict)
     subjects: dict[Path, str] = field(default_factory=dict)
     value_keys: dict[str, str | None] = field(default_factory=dict)  # repeats keep their key
+    owner_keys: dict[Path, str | None] = field(default_factory=dict)
 
 
 class Masker:
@@ -201,19 +202,15 @@ class Masker:
     def _classify_number(self, work: _Work, index: int, text: str) -> None:
         if sum(ch.isdigit() for ch in text) < 7:
             return
-        for finding in self.detector.patterns(text):
-            if finding.start == 0 and finding.end == len(text):
-                work.whole[index] = finding.entity_type
-                work.findings[index] = [finding]
+        entity = self.detector.whole_value_type(text)
+        if entity:
+            work.whole[index] = entity
+            work.findings[index] = [Finding(entity, 0, len(text), 1.0)]
 
     def _refine(self, entity: str, text: str) -> str:
         if entity not in GENERIC_TYPES:
             return entity
-        value = text.strip()
-        for finding in self.detector.patterns(value):
-            if finding.start == 0 and finding.end == len(value):
-                return finding.entity_type
-        return entity
+        return self.detector.whole_value_type(text.strip()) or entity
 
     def _find_repeats(self, work: _Work, profile: Profile) -> None:
         """Mask every other occurrence of a value already found somewhere in the document."""
@@ -244,12 +241,12 @@ class Masker:
                 work.findings[index] = sorted(found, key=lambda f: f.start)
 
     def _subject_key(self, work: _Work, leaf: Leaf) -> str | None:
-        owner = leaf.owner
-        for cut in range(len(owner), -1, -1):
-            identifier = work.subjects.get(owner[:cut])
-            if identifier is not None:
-                return self.tokenizer.key_id_for(identifier)
-        return None
+        if leaf.owner not in work.owner_keys:
+            work.owner_keys[leaf.owner] = next(
+                (self.tokenizer.key_id_for(work.subjects[leaf.owner[:cut]])
+                 for cut in range(len(leaf.owner), -1, -1)
+                 if leaf.owner[:cut] in work.subjects), None)
+        return work.owner_keys[leaf.owner]
 
     def _context(self, key_id: str | None) -> OperatorContext:
         return OperatorContext(self._hmac_key, self.tokenizer, key_id)

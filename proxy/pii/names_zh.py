@@ -72,7 +72,8 @@ def _plausible(name: str) -> bool:
 
 
 def _tagged(text: str) -> Iterator[tuple[int, int]]:
-    words = list(jieba.posseg.cut(text))
+    # Dictionary-only POS (HMM off) is ~10x faster; unknown names are left to the cues.
+    words = list(jieba.posseg.cut(text, HMM=False))
     offset = 0
     spans = []
     for word in words:

@@ -44,7 +44,8 @@ def test_per_page_is_capped_and_bad_paging_is_422(served: Served) -> None:
     assert clients["eu"].get("/crm/v1/contacts").json()["per_page"] == 50
     for query in ("page=0", "page=x", "per_page=-1"):
         response = clients["eu"].get(f"/crm/v1/contacts?{query}")
-        assert response.status_code == 422 and "page" in response.json()["fields"]
+        assert response.status_code == 422
+        assert list(response.json()["fields"]) == [query.split("=")[0]]
 
 
 def test_phone_filter_normalizes_formats(served: Served) -> None:

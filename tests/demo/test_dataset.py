@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 
@@ -33,6 +36,15 @@ def test_same_seed_gives_identical_json_and_another_seed_differs() -> None:
     first = build_dataset(seed=3, contacts_per_region=25)
     assert first.to_json() == build_dataset(seed=3, contacts_per_region=25).to_json()
     assert first.to_json() != build_dataset(seed=4, contacts_per_region=25).to_json()
+
+
+def test_json_does_not_depend_on_the_process_hash_seed() -> None:
+    script = ("import hashlib; from proxy.demo.dataset import build_dataset; "
+              "print(hashlib.sha256(build_dataset(5, 40).to_json().encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")}
+    assert len(digests) == 1
 
 
 def test_sizes_follow_the_arguments() -> None:
@@ -168,6 +180,7 @@ def test_about_one_subject_in_ten_also_lives_in_a_second_region(dataset: Dataset
 def test_emails_and_phones_identify_one_subject(dataset: Dataset) -> None:
     subjects = list(dataset.subjects.values())
     assert len({s.email for s in subjects}) == len({s.phone for s in subjects}) == len(subjects)
+    assert all(dataset.subject_by_email(s.email.upper()) is s for s in subjects[::25])
 
 
 def test_mentions_point_at_comments_naming_that_subject(dataset: Dataset) -> None:

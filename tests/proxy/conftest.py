@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -15,9 +16,10 @@ from tests.support import free_port, serve_in_thread
 SECRET = "test-secret-that-is-long-enough-0123456789"
 
 
-def gateway_config(eu_url: str, us_url: str, **overrides: Any) -> dict[str, Any]:
+def gateway_config(eu_url: str, us_url: str, data_dir: Path,
+                   **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
-        "default_region": "eu",
+        "default_region": "eu", "data_dir": str(data_dir),
         "identity": {"issuer": "test-issuer", "audience": "test-gw", "algorithms": ["HS256"],
                      "hs_secret": SECRET},
         "limits": {"max_request_body_bytes": 200_000, "read_timeout_seconds": 1,
@@ -31,7 +33,7 @@ def gateway_config(eu_url: str, us_url: str, **overrides: Any) -> dict[str, Any]
     return config
 
 
-def make_token(role: str = "agent", region: str = "eu", **claims: Any) -> str:
+def make_token(role: str = "dpo", region: str = "eu", **claims: Any) -> str:
     now = int(time.time())
     payload = {"iss": "test-issuer", "aud": "test-gw", "sub": "u-1", "role": role,
                "region": region, "purpose": "support", "iat": now, "exp": now + 300}
@@ -46,13 +48,14 @@ def upstream() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def gateway(upstream: str) -> Iterator[str]:
+def gateway(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens here
-    settings = parse_settings(gateway_config(upstream, dead))
+    settings = parse_settings(gateway_config(upstream, dead, tmp_path_factory.mktemp("gw")))
     with serve_in_thread(create_app(settings), proxy_headers=False) as url:
         yield url
 
 
 @pytest.fixture()
 def auth() -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token()}"}
+    """A DPO (whose profile keeps everything) reading an EU subject: plain forwarding."""
+    return {"Authorization": f"Bearer {make_token()}", "X-Subject-Region": "eu"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import json
 import zlib
@@ -48,15 +49,21 @@ async def gzipped(_: Request) -> Response:
                     headers={"content-encoding": "gzip"})
 
 
-async def bomb(_: Request) -> Response:
-    # ~200 MB of zeros in ~200 KB of deflate.
+@functools.cache
+def _bomb() -> bytes:
+    """~200 MB of zeros in ~200 KB of deflate."""
     compressor = zlib.compressobj(9)
     block = bytes(1024 * 1024)
-    data = b"".join(compressor.compress(block) for _ in range(200)) + compressor.flush()
-    return Response(data, media_type="application/json", headers={"content-encoding": "deflate"})
+    return b"".join(compressor.compress(block) for _ in range(200)) + compressor.flush()
+
+
+async def bomb(_: Request) -> Response:
+    return Response(_bomb(), media_type="application/json",
+                    headers={"content-encoding": "deflate"})
 
 
 def create_upstream() -> Starlette:
+    _bomb()
     return Starlette(routes=[
         Route("/api/big", big), Route("/api/hang", hang), Route("/api/gzip", gzipped),
         Route("/api/bomb", bomb),

@@ -59,6 +59,8 @@ class ValidatedRecognizer(PatternRecognizer):
             supported_language="all",
             global_regex_flags=regex.DOTALL | regex.MULTILINE,
         )
+        self._compiled = [(p, regex.compile(p.regex, regex.DOTALL | regex.MULTILINE))
+                          for p in self.patterns]
 
     def is_valid(self, candidate: str) -> bool | None:
         return None
@@ -73,5 +75,22 @@ class ValidatedRecognizer(PatternRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        return [r for r in results if self.accepts(text, r)]
+        """Same results as ``PatternRecognizer.analyze`` for our patterns, without building
+        explanation objects per candidate (the masker calls this for every string)."""
+        results = []
+        for pattern, compiled in self._compiled:
+            for match in compiled.finditer(text):
+                start, end = match.span()
+                valid = self.is_valid(text[start:end])
+                if valid is False:
+                    continue
+                score = self.MAX_SCORE if valid else pattern.score
+                result = RecognizerResult(self.ENTITY, start, end, score)
+                if self.accepts(text, result):
+                    results.append(result)
+        return results
+
+    def matches_whole(self, value: str) -> bool:
+        """Is all of ``value`` one valid instance (catalog values: no context needed)?"""
+        return any(compiled.fullmatch(value) for _, compiled in self._compiled) and (
+            self.is_valid(value) is not False)

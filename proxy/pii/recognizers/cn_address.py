@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from proxy.pii.recognizers.base import ValidatedRecognizer
 
@@ -32,7 +33,7 @@ class CnAddressRecognizer(ValidatedRecognizer):
     def is_valid(self, candidate: str) -> bool:
         return len(candidate) >= 6 and bool(re.search(r"[市县区路街号座]", candidate[2:]))
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts=None,
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         for result in results:

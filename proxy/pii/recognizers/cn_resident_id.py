@@ -18,7 +18,7 @@ def is_resident_id(number: str) -> bool:
             ric.get_birth_date(number)
         except ValidationError:
             return False
-        return ric.calc_check_digit(number[:-1]) == number[-1].upper()
+        return ric.calc_check_digit(number) == number[-1].upper()
 
 
 class CnResidentIdRecognizer(ValidatedRecognizer):

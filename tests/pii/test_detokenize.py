@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.testclient import TestClient
+
+from proxy.caller import Caller
+from proxy.pii.detokenize import detokenize_route
+from proxy.pii.masker import Masker
+
+
+def client_for(masker: Masker, caller: Caller,
+               calls: list[tuple[str, int, int]]) -> TestClient:
+    async def set_caller(request: Request, call_next: Callable) -> object:
+        request.state.caller = caller
+        return await call_next(request)
+
+    def on_call(who: Caller, ok: int, failed: int) -> None:
+        calls.append((who.subject, ok, failed))
+
+    route = detokenize_route(masker, lambda c: masker.profile_for(c.role, c.purpose).detokenize,
+                             on_call)
+    app = Starlette(routes=[route])
+    app.add_middleware(BaseHTTPMiddleware, dispatch=set_caller)
+    return TestClient(app)
+
+
+@pytest.fixture
+def token(masker: Masker) -> str:
+    tokenizer = masker.tokenizer
+    return tokenizer.tokenize("13812345678", "PHONE_NUMBER", tokenizer.key_id_for("13812345678"))
+
+
+def test_allowed_caller_gets_values(masker: Masker, token: str) -> None:
+    calls: list[tuple[str, int, int]] = []
+    client = client_for(masker, Caller("dpo-1", role="dpo"), calls)
+    response = client.post("/v1/detokenize", json={"tokens": [token, "tok_X.0000000000000000."
+                                                              "AAAAAAAAAAAAAAAAAAAAAAAA"]})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["values"] == {token: "13812345678"}
+    assert len(body["errors"]) == 1
+    assert calls == [("dpo-1", 1, 1)]
+    assert "13812345678" not in repr(calls)
+
+
+def test_other_roles_are_forbidden(masker: Masker, token: str) -> None:
+    calls: list[tuple[str, int, int]] = []
+    client = client_for(masker, Caller("a-1", role="agent"), calls)
+    response = client.post("/v1/detokenize", json={"tokens": [token]})
+    assert response.status_code == 403
+    assert "13812345678" not in response.text and calls == []
+
+
+def test_destroyed_key_is_reported(masker: Masker, keystore: object) -> None:
+    tokenizer = masker.tokenizer
+    key_id = tokenizer.key_id_for("erased@example.com")
+    token = tokenizer.tokenize("Erased Person", "PERSON", key_id)
+    keystore.destroy(key_id)  # type: ignore[attr-defined]
+    client = client_for(masker, Caller("dpo-1", role="dpo"), [])
+    body = client.post("/v1/detokenize", json={"tokens": [token]}).json()
+    assert body["values"] == {} and "destroyed" in body["errors"][token]
+
+
+def test_bad_requests(masker: Masker) -> None:
+    client = client_for(masker, Caller("dpo-1", role="dpo"), [])
+    assert client.post("/v1/detokenize", content=b"nope").status_code == 400
+    assert client.post("/v1/detokenize", json={"tokens": "x"}).status_code == 400

@@ -1,0 +1,155 @@
+"""The masker end to end: the same document seen by different roles."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from proxy.pii.masker import Masker, MaskingError
+from proxy.pii.profiles import Operator, Profile
+
+RAW_VALUES = ["张伟", "13812345678", "zhangwei@example.com", "11010519491231002X",
+              "建国路88号", "1949-12-31", "4111111111111111", "John Smith"]
+
+
+def page() -> dict[str, Any]:
+    return {
+        "results": [{
+            "id": 17, "name": "张伟", "mobile": "13812345678", "email": "zhangwei@example.com",
+            "身份证号": "11010519491231002X", "address": "北京市朝阳区建国路88号",
+            "birth_date": "1949-12-31", "bank_card": "4111111111111111",
+            "order_no": "20240312101530123",
+            "notes": "客户张伟来电，邮箱zhangwei@example.com谢谢。Also spoke with John Smith.",
+        }],
+        "duplicates": [{"label": "张伟 / 13812345678", "ref": "13812345678"}],
+        "total": 1,
+    }
+
+
+def masked(masker: Masker, role: str | None, doc: Any = None) -> str:
+    result = masker.mask_json(doc or page(), masker.profile_for(role, None), system="crm")
+    return json.dumps(result.document, ensure_ascii=False)
+
+
+def test_agent_sees_partials_and_names(masker: Masker) -> None:
+    doc = json.loads(masked(masker, "agent"))
+    record = doc["results"][0]
+    assert record["name"] == "张伟"
+    assert record["mobile"] == "138****5678"
+    assert record["email"] == "z***@example.com"
+    assert record["身份证号"] == "110105********002X"
+    assert record["address"] == "北京市"
+    assert record["birth_date"] == "1949"
+    assert record["bank_card"] == "**** **** **** 1111"
+    assert record["order_no"] == "20240312101530123"
+    assert doc["duplicates"][0]["ref"] == "138****5678"
+
+
+def test_analyst_pseudonyms_are_stable_for_joins(masker: Masker) -> None:
+    first = json.loads(masked(masker, "analyst"))
+    second = json.loads(masked(masker, "analyst"))
+    assert first == second
+    record = first["results"][0]
+    assert record["email"].startswith("EMAIL_ADDRESS_")
+    assert record["name"] in first["duplicates"][0]["label"]
+
+
+def test_dpo_sees_everything_unchanged(masker: Masker) -> None:
+    assert json.loads(masked(masker, "dpo")) == page()
+
+
+@pytest.mark.parametrize("role", ["analyst", "support_lead", "intruder", None])
+def test_masking_roles_leak_no_raw_value(masker: Masker, role: str | None) -> None:
+    out = masked(masker, role)
+    for value in RAW_VALUES:
+        assert value not in out
+
+
+def test_unknown_role_gets_fields_dropped(masker: Masker) -> None:
+    record = json.loads(masked(masker, "intruder"))["results"][0]
+    assert set(record) == {"id", "order_no", "notes"}
+    assert "<PERSON>" in record["notes"] and "<EMAIL_ADDRESS>" in record["notes"]
+
+
+def test_tokens_of_one_record_share_its_subject_key(masker: Masker) -> None:
+    record = json.loads(masked(masker, "support_lead"))["results"][0]
+    key_ids = {record[f].split(".")[1] for f in ("name", "mobile", "email", "bank_card")}
+    assert len(key_ids) == 1
+    assert masker.tokenizer.detokenize(record["mobile"]) == "13812345678"
+
+
+def test_drop_fields_remove_the_field_everywhere(masker: Masker) -> None:
+    profile = Profile.from_dict({"default": "keep", "drop_fields": ["bank_card", "ref"]})
+    doc = masker.mask_json(page(), profile).document
+    assert "bank_card" not in doc["results"][0] and "ref" not in doc["duplicates"][0]
+
+
+def test_counts_report_types_not_values(masker: Masker) -> None:
+    result = masker.mask_json(page(), masker.profile_for("analyst", None))
+    assert result.counts["PHONE_NUMBER"] >= 2
+    assert all(isinstance(v, int) for v in result.counts.values())
+
+
+def test_numbers_holding_personal_data_are_masked(masker: Masker) -> None:
+    doc = {"contact": {"phone": 8613812345678, "msisdn": 13812345678, "qty": 3}}
+    out = masker.mask_json(doc, masker.profile_for("analyst", None)).document
+    assert out["contact"]["qty"] == 3
+    assert "13812345678" not in json.dumps(out)
+
+
+def test_catalog_overrides_and_paths(masker: Masker) -> None:
+    from proxy.pii.catalog import Catalog
+
+    custom = Masker(masker.detector, Catalog({"contacts.*.code": "PERSON", "vip": "FREE_TEXT"}),
+                    masker.settings, masker.tokenizer)
+    doc = {"contacts": [{"code": "Li Lei"}], "vip": "Customer John Smith is a VIP"}
+    out = custom.mask_json(doc, Profile(default=Operator.REDACT)).document
+    assert out == {"contacts": [{"code": "<PERSON>"}], "vip": "Customer <PERSON> is a VIP"}
+
+
+def test_mask_text(masker: Masker) -> None:
+    result = masker.mask_text("您好，我是王芳，手机13812345678", masker.profile_for("agent", None))
+    assert result.document == "您好，我是王芳，手机138****5678"
+
+
+def test_unparseable_or_opaque_bodies_are_blocked(masker: Masker) -> None:
+    agent = masker.profile_for("agent", None)
+    with pytest.raises(MaskingError, match="not valid JSON"):
+        masker.mask_body(b'{"mobile": "13812345678"', "application/json", agent)
+    with pytest.raises(MaskingError, match="cannot be inspected"):
+        masker.mask_body(b"13812345678", "application/octet-stream", agent)
+    body, _ = masker.mask_body(b"13812345678", "application/octet-stream",
+                               masker.profile_for("dpo", None))
+    assert body == b"13812345678"
+
+
+def test_mask_body_json(masker: Masker) -> None:
+    body, counts = masker.mask_body(json.dumps(page()).encode(), "application/json; charset=utf-8",
+                                    masker.profile_for("agent", None))
+    assert "138****5678" in body.decode() and counts["PHONE_NUMBER"] >= 1
+
+
+def test_errors_inside_detection_block_without_values(masker: Masker,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(text: str) -> list:
+        raise RuntimeError(f"boom on {text}")
+
+    monkeypatch.setattr(masker.detector, "patterns", broken)
+    with pytest.raises(MaskingError) as error:
+        masker.mask_json({"free": "13812345678"}, masker.profile_for("agent", None))
+    assert "13812345678" not in str(error.value)
+
+
+def test_oversized_text_is_refused(masker: Masker) -> None:
+    small = Masker(masker.detector, masker.catalog,
+                   masker.settings.model_copy(update={"max_text_chars": 10}), masker.tokenizer)
+    with pytest.raises(MaskingError, match="longer than"):
+        small.mask_json({"notes": "x" * 11}, small.profile_for("agent", None))
+
+
+def test_profile_for_purpose_and_fallbacks(masker: Masker) -> None:
+    assert masker.profile_for("agent", "support") == masker.profile_for("agent", None)
+    assert masker.profile_for(None, None) == Profile.most_restrictive()
+    assert masker.profile_for("nobody", "x") == Profile.most_restrictive()
