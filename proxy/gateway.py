@@ -114,14 +114,20 @@ class Gateway:
         declared = self._declared_region(exchange)
         exchange.subject_region = declared
         decision = await self._decide(runtime, exchange, declared, declared)
-        if decision.allow and decision.fanout_regions and exchange.action == "read":
-            await self._fan_out(runtime, exchange, decision.fanout_regions, send)
-            return
-        exchange.region = decision.route_region or declared or self._settings.default_region
-        self._check_upstream(exchange, exchange.region)
+        region = decision.route_region or declared or self._settings.default_region
+        if decision.fanout_regions and exchange.action == "read":
+            targets = [r for r in decision.fanout_regions
+                       if exchange.route.upstream(r) is not None]
+            if len(targets) != 1:
+                await self._fan_out(runtime, exchange, targets, send)
+                return
+            region = targets[0]  # one candidate region: no merge needed, stream as usual
+            decision = await self._decide(runtime, exchange, region, None)
+        exchange.region = region
+        self._check_upstream(exchange, region)
         body = await read_body(exchange.headers, receive,
                                self._settings.limits.max_request_body_bytes)
-        response = await self._forward(exchange, exchange.region, body)
+        response = await self._forward(exchange, region, body)
         try:
             await self._respond(runtime, exchange, response, decision, send)
         finally:
@@ -249,12 +255,10 @@ class Gateway:
             raise _Aborted() from None
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _fan_out(self, runtime: Runtime, exchange: Exchange, regions: tuple[str, ...],
+    async def _fan_out(self, runtime: Runtime, exchange: Exchange, targets: list[str],
                        send: Send) -> None:
         """A read whose subject region is unknown: ask every region the policy allows, each
         answer masked by that region's own decision, and merge."""
-        assert exchange.route is not None
-        targets = [r for r in regions if exchange.route.upstream(r) is not None]
         if not targets:
             raise GatewayError(403, "forbidden", "no configured region may serve this read")
         answers = await asyncio.gather(*(self._ask_region(runtime, exchange, r)

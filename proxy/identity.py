@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,9 +28,34 @@ class AuthError(Exception):
     """No valid identity; the message is safe to return to the caller."""
 
 
+class _VerifiedTokens:
+    """Tokens already verified, until they expire (at most ``ttl`` seconds): verifying the
+    same bearer token on every request of a session is most of identity's cost."""
+
+    def __init__(self, size: int = 10_000, ttl: float = 60.0) -> None:
+        self._size = size
+        self._ttl = ttl
+        self._items: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
+
+    def get(self, token: str) -> Caller | None:
+        item = self._items.get(token)
+        if item is None:
+            return None
+        if item[0] <= time.time():
+            del self._items[token]
+            return None
+        return item[1]
+
+    def put(self, token: str, caller: Caller, expires: float) -> None:
+        self._items[token] = (min(expires, time.time() + self._ttl), caller)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
 class Authenticator:
     def __init__(self, config: Identity) -> None:
         self._config = config
+        self._verified = _VerifiedTokens()
         self._api_keys = {key.sha256: key for key in config.api_keys}
         self._jwks: dict[str | None, list[PyJWK]] = {}
         if config.jwks_file:
@@ -60,6 +87,13 @@ class Authenticator:
                       purpose=entry.purpose, tenant=entry.tenant, method="api_key")
 
     async def _from_jwt(self, token: str) -> Caller:
+        caller = self._verified.get(token)
+        if caller is None:
+            caller, expires = await self._verify(token)
+            self._verified.put(token, caller, expires)
+        return caller
+
+    async def _verify(self, token: str) -> tuple[Caller, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -82,7 +116,7 @@ class Authenticator:
             raise AuthError("wrong issuer") from None
         except jwt.PyJWTError:
             raise AuthError("invalid token") from None
-        return self._caller(claims)
+        return self._caller(claims), float(claims["exp"])
 
     async def _key_for(self, algorithm: str, kid: str | None) -> Any:
         if algorithm.startswith("HS"):

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from proxy.db.database import IMMEDIATE
 from proxy.db.master_key import MasterKey
 from proxy.db.tables import token_keys
 
@@ -27,6 +28,7 @@ class SqlKeyStore:
     def __init__(self, engine: Engine, master: MasterKey, *, cache_size: int = 4096,
                  cache_ttl: float = 30.0) -> None:
         self._engine = engine
+        self._writer = engine.execution_options(**IMMEDIATE)
         self._master = master
         self._cache: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._cache_size = cache_size
@@ -55,7 +57,7 @@ class SqlKeyStore:
             return key
         wrapped = self._master.wrap(os.urandom(KEY_BYTES))
         now = datetime.now(UTC)
-        with self._engine.begin() as connection:
+        with self._writer.begin() as connection:
             revived = connection.execute(
                 update(token_keys)
                 .where(token_keys.c.key_id == key_id, token_keys.c.wrapped_key.is_(None))
@@ -76,7 +78,7 @@ class SqlKeyStore:
     def destroy(self, key_id: str) -> bool:
         with self._lock:
             self._cache.pop(key_id, None)
-        with self._engine.begin() as connection:
+        with self._writer.begin() as connection:
             destroyed = connection.execute(
                 update(token_keys)
                 .where(token_keys.c.key_id == key_id, token_keys.c.wrapped_key.is_not(None))

@@ -90,7 +90,7 @@ class EvidenceStore:
         check_content(data, content_type, self._settings)
         item = EvidenceItem(uuid.uuid4().hex, case_id, category, content_type, len(data),
                             sha256_hex(data), uploaded_by, utc_now(), None)
-        async with self._db.engine.begin() as connection:
+        async with self._db.write() as connection:
             cipher = AESGCM(await self._case_key(connection, case_id, create=True))
             await connection.execute(insert(evidence_items).values(
                 item_id=item.item_id, case_id=case_id, category=category,
@@ -137,7 +137,7 @@ class EvidenceStore:
 
     async def destroy_case_key(self, case_id: str, destroyed_by: str) -> bool:
         """Crypto-shred every evidence file of the case."""
-        async with self._db.engine.begin() as connection:
+        async with self._db.write() as connection:
             destroyed = (await connection.execute(
                 update(case_keys)
                 .where(case_keys.c.case_id == case_id, case_keys.c.wrapped_key.is_not(None))

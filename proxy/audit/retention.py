@@ -63,7 +63,7 @@ async def _purge_entries(log: AuditLog, category: str, cutoff: str, purged_by: s
                                "seqs": _ranges(seqs), "count": len(seqs),
                                "caller": {"sub": purged_by}})
     await log.flush()
-    async with log.db.engine.begin() as connection:
+    async with log.db.write() as connection:
         await connection.execute(
             update(audit_entries).where(*expired, table.seq <= seqs[-1])
             .values(fields=None, caller_sub=None, subject_hash=None, system=None, outcome=None,
@@ -82,7 +82,7 @@ async def _purge_evidence(log: AuditLog, cutoff: str, purged_by: str) -> int:
                                        "cutoff": cutoff, "caller": {"sub": purged_by}})
     await log.flush()
     if items:
-        async with log.db.engine.begin() as connection:
+        async with log.db.write() as connection:
             await connection.execute(update(evidence_items)
                                      .where(*expired, table.item_id.in_([i.item_id for i in items]))
                                      .values(ciphertext=None, purged_at=utc_now()))

@@ -144,7 +144,7 @@ class AuditLog:
         return await self._checkpoint_head()
 
     async def _checkpoint_head(self) -> Checkpoint | None:
-        async with self.db.engine.begin() as connection:
+        async with self.db.write() as connection:
             head = await self._lock_head(connection)
             latest = await self._latest_checkpoint(connection)
             if head is None or (latest is not None and latest.seq >= head[0]):
@@ -188,7 +188,7 @@ class AuditLog:
     async def _drain(self) -> None:
         while self._pending:
             batch = self._pending[: self.settings.batch_size]
-            async with self.db.engine.begin() as connection:
+            async with self.db.write() as connection:
                 await self._write(connection, batch)
             del self._pending[: len(batch)]
             self._written += len(batch)

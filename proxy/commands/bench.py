@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         targets = {"direct upstream": (f"{upstream}/crm/v1{args.path}",
                                        {"Authorization": f"Bearer {_UPSTREAM_TOKEN}"}),
                    "gateway pass-through": (f"{gateway}/crm{args.path}",
-                                            {"Authorization": f"Bearer {_token()}"})}
+                                            {"Authorization": f"Bearer {_token()}",
+                                             "X-Subject-Region": "eu"})}
         if shutil.which("nginx"):
             nginx = stack.enter_context(_nginx(Path(tmp), upstream))
             targets["nginx (reference)"] = (f"{nginx}/crm/v1{args.path}",
@@ -115,7 +116,7 @@ def _gateway(tmp: Path, upstream: str) -> Iterator[str]:
         "default_region": "eu", "data_dir": str(tmp / "data"),
         "identity": {"issuer": "bench", "audience": "privacy-gateway",
                      "algorithms": ["HS256"], "hs_secret": _SECRET},
-        "systems": {"crm": {"prefix": "/crm",
+        "systems": {"crm": {"prefix": "/crm", "routing_key": {"header": "X-Subject-Region"},
                             "auth": {"type": "bearer", "token": _UPSTREAM_TOKEN},
                             "upstreams": {"eu": f"{upstream}/crm/v1"}}},
     }

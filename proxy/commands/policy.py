@@ -1,10 +1,13 @@
-"""`privacy-gateway policy test|eval|diff|bench`: work with the Rego policies offline."""
+"""`privacy-gateway policy test|eval|diff|bench`: work with the Rego policies offline;
+`policy reload`: ask a running gateway to reload them."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _dir(bench)
     bench.add_argument("--n", type=int, default=2000, help="decisions per measurement")
     bench.set_defaults(handler=_bench)
+
+    reload = commands.add_parser("reload", help="reload the policies of a running gateway")
+    reload.add_argument("--url", required=True, help="gateway base URL, e.g. http://gw:8080")
+    reload.add_argument("--token", required=True, help="bearer token of an admin caller")
+    reload.add_argument("--timeout", type=float, default=120.0, help="seconds to wait")
+    reload.set_defaults(handler=_reload)
 
 
 def _dir(parser: argparse.ArgumentParser) -> None:
@@ -136,3 +145,25 @@ def _diff(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from proxy.decisions.benchmark import run_benchmark
     return run_benchmark(args.dir, args.n)
+
+
+def _reload(args: argparse.Namespace) -> int:
+    """POST /admin/policy/reload; exit 0 when the new set is live, 1 when it was rejected."""
+    request = urllib.request.Request(args.url.rstrip("/") + "/admin/policy/reload",
+                                     method="POST",
+                                     headers={"Authorization": f"Bearer {args.token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=args.timeout) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code != 422:  # 422 carries the rejected reload's result
+            return _fail(f"reload refused: HTTP {exc.code}")
+        body = exc.read()
+    except (urllib.error.URLError, TimeoutError) as exc:
+        return _fail(f"cannot reach {args.url}: {exc}")
+    try:
+        result = json.loads(body)
+    except ValueError:
+        return _fail("the gateway's answer is not JSON")
+    print(json.dumps(result, indent=2))
+    return 0 if result.get("ok") else 1

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -28,13 +29,26 @@ def sync_url(url: str) -> str:
         hide_password=False)
 
 
+IMMEDIATE = {"sqlite_immediate": True}
+
+
 def _on_connect(engine: Engine, schema: str | None) -> None:
-    """Per-connection setup: SQLite WAL + busy timeout (async writer and sync key store
-    share the file); PostgreSQL search_path when a schema is configured."""
+    """Per-connection setup. SQLite: WAL + busy timeout (the async writer and the sync key
+    store share the file), and SQLAlchemy rather than the sqlite3 module emits BEGIN, so DDL
+    is transactional and writers can take the lock up front (``BEGIN IMMEDIATE`` with the
+    IMMEDIATE execution option) instead of failing to upgrade a read lock. PostgreSQL:
+    search_path when a schema is configured."""
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Any) -> None:
+        if engine.dialect.name == "sqlite":
+            immediate = connection.get_execution_options().get("sqlite_immediate")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     @event.listens_for(engine, "connect")
     def setup(dbapi_connection: Any, _record: Any) -> None:
         if engine.dialect.name == "sqlite":
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=10000")
@@ -64,6 +78,7 @@ class Database:
         self.url = url
         self.schema = schema
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._writer = engine.execution_options(**IMMEDIATE)
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None, pool_size: int = 10,
@@ -90,12 +105,16 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A transaction that will write: on SQLite it takes the write lock at BEGIN."""
+        return self._writer.begin()
+
     async def upgrade(self, revision: str = "head") -> None:
-        async with self.engine.begin() as connection:
+        async with self.write() as connection:
             await connection.run_sync(migrate.upgrade, revision)
 
     async def downgrade(self, revision: str) -> None:
-        async with self.engine.begin() as connection:
+        async with self.write() as connection:
             await connection.run_sync(migrate.downgrade, revision)
 
     async def current_revision(self) -> str | None:

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from proxy.decisions.cache import DecisionCache
+from proxy.decisions.candidate_check import check_candidate
 from proxy.decisions.decision_log import DecisionLog, InputRedactor
 from proxy.decisions.embedded import EmbeddedEngine
 from proxy.decisions.engine import Engine, EngineError
 from proxy.decisions.metrics import DECISIONS, FAILURES, LATENCY, LOADED, RELOADS
 from proxy.decisions.model import Decision, MalformedResult, decision_from_result
 from proxy.decisions.policy_set import PolicyError, PolicySet
-from proxy.decisions.policy_tests import run_tests
 from proxy.decisions.settings import PolicySettings
 from proxy.decisions.shadow import Shadow
 
@@ -179,7 +179,7 @@ class DecisionService:
                 assert self.engine is not None
                 prepared = await self.engine.prepare(policy_set)
                 shadow = await self._load_shadow()
-            except PolicyError as exc:
+            except (PolicyError, EngineError) as exc:
                 RELOADS.labels("rejected").inc()
                 logger.error("policy set rejected, %s stays live: %s", previous, exc)
                 failed = getattr(exc, "failed", 0)
@@ -193,16 +193,18 @@ class DecisionService:
             return ReloadResult(True, policy_set.revision, previous, (), passed, 0)
 
     async def _candidate(self, directory: Path) -> tuple[PolicySet, int]:
-        policy_set = await asyncio.to_thread(PolicySet.load, directory)
-        if not self.settings.run_tests_on_load:
-            return policy_set, 0
-        report = await asyncio.to_thread(run_tests, policy_set, self.settings.query)
-        if not report.passed:
-            error = PolicyError(f"{len(report.failures)} policy test(s) fail: "
-                                + ", ".join(r.name for r in report.failures[:5]))
-            error.failed = len(report.failures)  # type: ignore[attr-defined]
+        """Check the set in a child process (compile + tests), then load it here."""
+        check = await check_candidate(directory, self.settings.query,
+                                      run_tests=self.settings.run_tests_on_load,
+                                      timeout=self.settings.check_timeout_seconds)
+        if not check.ok:
+            error = PolicyError(check.error or "rejected")
+            error.failed = check.tests_failed  # type: ignore[attr-defined]
             raise error
-        return policy_set, len(report.results)
+        policy_set = await asyncio.to_thread(PolicySet.load, directory)
+        if policy_set.revision != check.revision:
+            raise PolicyError("the policy files changed while they were checked; reload again")
+        return policy_set, check.tests_passed
 
     async def _load_shadow(self) -> Shadow | None:
         if self.settings.shadow_dir is None:

@@ -29,6 +29,9 @@ class PolicySettings(BaseModel):
     shadow_dir: Path | None = None
     embedded_workers: int = Field(default=2, ge=1, le=64)
     run_tests_on_load: bool = True
+    # A candidate set is compiled and tested in a child process first (a policy that crashes
+    # the engine kills the child, not the gateway); slower checks reject the set.
+    check_timeout_seconds: float = Field(default=60.0, gt=0)
     # Key for the hashes that stand in for personal values in the decision log; without
     # one a random key is drawn per process (hashes then only correlate within a process).
     log_hash_key: str | None = None

@@ -36,12 +36,16 @@ _TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
             "{CREDIT_CARD}. Logged at {TIMESTAMP} from IP {IP_ADDRESS}.",
             "Identity check for {PERSON}: SSN {NATIONAL_ID}, phone {PHONE_NUMBER}, "
             "ticket {ORDER}.",
+            "{PERSON} wrote that the replacement never arrived; escalated to {PERSON} in "
+            "billing. Contact: {EMAIL_ADDRESS}.",
         ),
         "chat": (
             "Agent: Hi, this is {PERSON}, how can I help?\nCustomer: Hi, I'm {PERSON}. My "
             "email is {EMAIL_ADDRESS} and my invoice {ORDER} is wrong.",
             "Customer: please send the documents to {LOCATION}\nAgent: Sure {PERSON}, I also "
             "need your IBAN, is it {IBAN_CODE}?",
+            "Customer: my husband {PERSON} opened the account, can {PERSON} call me back at "
+            "{PHONE_NUMBER}?",
         ),
         "transcript": (
             "[{TIMESTAMP}] Agent {PERSON}: Thank you for calling. Can I have your name?\n"
@@ -90,11 +94,13 @@ _TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
             "客户{PERSON}申请退款，身份证号{NATIONAL_ID}，银行卡号{CREDIT_CARD}，"
             "出生日期{DATE_OF_BIRTH}。",
             "用户{PERSON}的邮箱{EMAIL_ADDRESS}无法登录，登录IP为{IP_ADDRESS}，时间{TIMESTAMP}。",
+            "{PERSON}反馈包裹一直没有收到，已转{PERSON}跟进，联系电话{PHONE_NUMBER}。",
         ),
         "chat": (
             "坐席：您好，我是{PERSON}，请问有什么可以帮您？\n客户：你好，我是{PERSON}，"
             "手机{PHONE_NUMBER}，订单号{ORDER}一直没发货。",
             "客户：麻烦寄到{LOCATION}\n坐席：好的{PERSON}女士，请确认邮箱{EMAIL_ADDRESS}。",
+            "客户：上次是{PERSON}帮我办的，他说三天内退款\n坐席：我查一下，请提供手机号。",
         ),
         "transcript": (
             "[{TIMESTAMP}] 客服{PERSON}：请问怎么称呼？\n来电人：我叫{PERSON}，身份证"

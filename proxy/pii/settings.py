@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proxy.pii.profiles import Operator, Profile
 
-_DEV_KEY = base64.b64encode(b"privacy-gateway-development-key!").decode()
+# Without configured keys each process makes its own: nothing guessable ever protects data, but
+# pseudonyms and tokens then change on restart and differ between workers.
+_PROCESS_KEYS = {"hmac_key": os.urandom(32), "token_master_key": os.urandom(32)}
 
 _DEFAULT_PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "agent": {"*": {"default": "redact",
@@ -43,7 +46,8 @@ class PiiSettings(_Model):
     """Detection and masking configuration; ``PiiSettings()`` is a working default.
 
     ``profiles`` maps role -> purpose -> profile dict (purpose ``"*"`` applies to any purpose).
-    Keys are base64; real configurations take them from the environment (``${PII_HMAC_KEY}``).
+    Keys are base64 (>= 32 bytes); real configurations take them from the environment
+    (``hmac_key: ${PII_HMAC_KEY}``). Unset keys are random per process (see ``_PROCESS_KEYS``).
     """
 
     catalog: dict[str, str] = {}
@@ -51,8 +55,8 @@ class PiiSettings(_Model):
     ignore_fields: list[str] = []
     profiles: dict[str, dict[str, dict[str, Any]]] = _DEFAULT_PROFILES
     unknown_role_profile: dict[str, Any] = Profile.most_restrictive().as_dict()
-    hmac_key: str = _DEV_KEY
-    token_master_key: str = _DEV_KEY
+    hmac_key: str | None = None
+    token_master_key: str | None = None
     max_text_chars: int = Field(default=200_000, gt=0)
     min_score: float = Field(default=0.5, ge=0, le=1)
     english_ner: bool = True
@@ -81,7 +85,9 @@ class PiiSettings(_Model):
 
     @field_validator("hmac_key", "token_master_key")
     @classmethod
-    def _key(cls, value: str) -> str:
+    def _key(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             raw = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
@@ -91,7 +97,8 @@ class PiiSettings(_Model):
         return value
 
     def key_bytes(self, name: str) -> bytes:
-        return base64.b64decode(getattr(self, name))
+        value = getattr(self, name)
+        return _PROCESS_KEYS[name] if value is None else base64.b64decode(value)
 
 
 __all__ = ["Operator", "PiiSettings"]

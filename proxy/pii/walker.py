@@ -14,7 +14,6 @@ DROP = object()  # replacement sentinel: remove the field / list item
 @dataclass(slots=True)
 class Leaf:
     path: Path
-    field: str | None  # nearest object key (list items inherit their list's key)
     value: str | int | float
     owner: Path  # path of the object the leaf belongs to (for subject keys)
 
@@ -29,16 +28,16 @@ class Leaf:
         return ".".join("*" if isinstance(p, int) else p for p in self.path)
 
 
-def leaves(node: Any, path: Path = (), field: str | None = None,
-           owner: Path = ()) -> Iterator[Leaf]:
+def leaves(node: Any, path: Path = (), owner: Path = ()) -> Iterator[Leaf]:
+    """Every string and number in ``node`` (booleans and nulls hold no personal data)."""
     if isinstance(node, Mapping):
         for key, value in node.items():
-            yield from leaves(value, (*path, str(key)), str(key), path)
+            yield from leaves(value, (*path, str(key)), path)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from leaves(value, (*path, i), field, owner)
+            yield from leaves(value, (*path, i), owner)
     elif isinstance(node, str) or (isinstance(node, int | float) and not isinstance(node, bool)):
-        yield Leaf(path, field, node, owner)
+        yield Leaf(path, node, owner)
 
 
 def rebuild(node: Any, replacements: Mapping[Path, Any], path: Path = ()) -> Any:

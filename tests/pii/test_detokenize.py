@@ -70,3 +70,27 @@ def test_bad_requests(masker: Masker) -> None:
     client = client_for(masker, Caller("dpo-1", role="dpo"), [])
     assert client.post("/v1/detokenize", content=b"nope").status_code == 400
     assert client.post("/v1/detokenize", json={"tokens": "x"}).status_code == 400
+
+
+def test_async_authorizers_are_awaited_and_only_true_allows(masker: Masker, token: str) -> None:
+    async def deny(caller: Caller) -> bool:
+        return False
+
+    async def allow(caller: Caller) -> bool:
+        return True
+
+    for authorize, status in ((deny, 403), (allow, 200), (lambda c: "yes", 403)):
+        app = Starlette(routes=[detokenize_route(masker, authorize, lambda *a: None)])
+
+        async def set_caller(request: Request, call_next: Callable) -> object:
+            request.state.caller = Caller("x", role="dpo")
+            return await call_next(request)
+
+        app.add_middleware(BaseHTTPMiddleware, dispatch=set_caller)
+        response = TestClient(app).post("/v1/detokenize", json={"tokens": [token]})
+        assert response.status_code == status
+
+
+def test_missing_caller_is_forbidden(masker: Masker, token: str) -> None:
+    app = Starlette(routes=[detokenize_route(masker, lambda c: True, lambda *a: None)])
+    assert TestClient(app).post("/v1/detokenize", json={"tokens": [token]}).status_code == 403

@@ -5,8 +5,8 @@ import pytest
 from proxy.pii.tokens import (
     TOKEN_PATTERN,
     InMemoryKeyStore,
-    Tokenizer,
     TokenError,
+    Tokenizer,
     TokenKeyDestroyed,
     subject_key_id,
 )

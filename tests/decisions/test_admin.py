@@ -1,0 +1,97 @@
+"""Admin endpoints and `privacy-gateway policy reload`, through a tiny app whose middleware
+turns a bearer token into the caller (as the gateway's auth wrapper does)."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.testclient import TestClient
+
+from proxy.caller import Caller
+from proxy.cli import main
+from proxy.decisions.admin import policy_admin_routes
+from proxy.decisions.service import DecisionService
+from proxy.decisions.settings import DEFAULT_POLICIES_DIR, PolicySettings
+from tests.support import serve_in_thread
+
+ROLES = {"dpo-token": "dpo", "agent-token": "agent"}
+DPO = {"Authorization": "Bearer dpo-token"}
+
+
+class TokenCaller(BaseHTTPMiddleware):
+    async def dispatch(self, request, call_next):
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if token in ROLES:
+            request.state.caller = Caller(subject="u1", role=ROLES[token])
+        return await call_next(request)
+
+
+def admin_app(policies: Path) -> Starlette:
+    service = DecisionService(PolicySettings(policies_dir=policies, run_tests_on_load=False))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.start()
+        yield
+        await service.close()
+    routes = policy_admin_routes(service, lambda caller, permission: caller.role == "dpo")
+    return Starlette(routes=routes, middleware=[Middleware(TokenCaller)], lifespan=lifespan)
+
+
+@pytest.fixture(scope="module")
+def policies(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("admin") / "policies"
+    shutil.copytree(DEFAULT_POLICIES_DIR, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def client(policies: Path) -> Iterator[TestClient]:
+    with TestClient(admin_app(policies)) as test_client:
+        yield test_client
+
+
+def test_status_shows_the_live_set(client: TestClient) -> None:
+    body = client.get("/admin/policy", headers=DPO).json()
+    assert body["ready"] and body["engine"] == "embedded" and len(body["revision"]) == 16
+    assert body["shadow_revision"] is None
+
+
+def test_reload_needs_the_permission(client: TestClient) -> None:
+    assert client.post("/admin/policy/reload").status_code == 401
+    forbidden = client.post("/admin/policy/reload",
+                            headers={"Authorization": "Bearer agent-token"})
+    assert forbidden.status_code == 403
+
+
+def test_reload_loads_a_changed_set_and_rejects_a_broken_one(client, policies) -> None:
+    before = client.get("/admin/policy", headers=DPO).json()["revision"]
+    regions = policies / "data" / "regions.json"
+    regions.write_text(regions.read_text().replace("Mainland China", "PRC"))
+    loaded = client.post("/admin/policy/reload", headers=DPO)
+    assert loaded.status_code == 200
+    assert loaded.json()["ok"] and loaded.json()["previous_revision"] == before
+    live = loaded.json()["revision"]
+    (policies / "broken.rego").write_text("package broken\n\nx := := 1\n")
+    try:
+        rejected = client.post("/admin/policy/reload", headers=DPO)
+    finally:
+        (policies / "broken.rego").unlink()
+    assert rejected.status_code == 422
+    assert not rejected.json()["ok"] and rejected.json()["revision"] == live
+    assert rejected.json()["errors"]
+
+
+def test_reload_command_posts_to_the_gateway(policies, capsys) -> None:
+    with serve_in_thread(admin_app(policies)) as url:
+        assert main(["policy", "reload", "--url", url, "--token", "dpo-token"]) == 0
+        assert '"ok": true' in capsys.readouterr().out
+        assert main(["policy", "reload", "--url", url, "--token", "agent-token"]) == 2
+        assert "HTTP 403" in capsys.readouterr().err
