@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from proxy.audit.api import audit_routes
 from proxy.caller import Caller
 from proxy.errors import GatewayError
-from proxy.identity import AuthError, Authenticator
+from proxy.identity import Authenticator, AuthError
 from proxy.logs import event
 from proxy.pii.detokenize import detokenize_route
 from proxy.respond import send_error

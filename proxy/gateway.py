@@ -30,7 +30,7 @@ from proxy.errors import GatewayError
 from proxy.fanout import RegionAnswer, merge
 from proxy.forward import UpstreamPool, iter_body
 from proxy.headers import caller_response_headers, upstream_request_headers
-from proxy.identity import AuthError, Authenticator
+from proxy.identity import Authenticator, AuthError
 from proxy.logs import event, path_template
 from proxy.pii.masker import MaskingError
 from proxy.pii.profiles import Profile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shlex
 from pathlib import Path
 
@@ -32,10 +33,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"privacy-gateway: invalid demo configuration:\n{error}")
         return 2
     print(_banner(plan), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(runner.run(plan, settings, seed=args.seed, contacts=args.contacts))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -22,7 +22,8 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def detokenize_route(masker: Masker, authorize: Callable[[Caller], bool | Awaitable[bool]],
+def detokenize_route(masker: Masker,
+                     authorize: Callable[[Caller], bool | Awaitable[bool]],
                      on_call: Callable[[Caller, int, int], None]) -> Route:
     async def detokenize(request: Request) -> JSONResponse:
         caller = getattr(request.state, "caller", None)

@@ -16,7 +16,8 @@ def rss_mb(pid: int) -> float:
 
 
 def test_48mb_response_streams_with_flat_gateway_memory(upstream: str, tmp_path: Path) -> None:
-    config = write_config(tmp_path / "gw.yaml", gateway_config(upstream, upstream, tmp_path / "data"))
+    config = write_config(tmp_path / "gw.yaml",
+                          gateway_config(upstream, upstream, tmp_path / "data"))
     headers = {"Authorization": f"Bearer {make_token()}", "X-Subject-Region": "eu"}
     with gateway_process(config) as (base, pid):
         httpx.get(f"{base}/crm/big?mb=2", headers=headers, timeout=30)  # warm up
