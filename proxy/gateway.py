@@ -34,6 +34,7 @@ from proxy.identity import Authenticator, AuthError
 from proxy.logs import event, path_template
 from proxy.pii.masker import MaskingError
 from proxy.pii.profiles import Profile
+from proxy.residency import Identifier, body_identifiers, query_identifiers, record_country
 from proxy.respond import Headers, send_error, send_whole
 from proxy.routing import Route, Router
 from proxy.runtime import Runtime
@@ -112,8 +113,13 @@ class Gateway:
         exchange.caller = await self._identify(exchange.headers)
         exchange.route = self._route(exchange.scope["path"])
         declared = self._declared_region(exchange)
-        exchange.subject_region = declared
-        decision = await self._decide(runtime, exchange, declared, declared)
+        body, document = await self._request_body(exchange, receive)
+        identifiers = await self._identifiers(runtime, exchange, document)
+        home, source = await self._home_region(runtime, exchange, identifiers, document,
+                                               declared)
+        exchange.subject_region = home
+        target = declared if exchange.action != "read" else None
+        decision = await self._decide(runtime, exchange, home, source, target)
         region = decision.route_region or declared or self._settings.default_region
         if decision.fanout_regions and exchange.action == "read":
             targets = [r for r in decision.fanout_regions
@@ -122,16 +128,62 @@ class Gateway:
                 await self._fan_out(runtime, exchange, targets, send)
                 return
             region = targets[0]  # one candidate region: no merge needed, stream as usual
-            decision = await self._decide(runtime, exchange, region, None)
+            decision = await self._decide(runtime, exchange, region, "fan_out", None)
         exchange.region = region
         self._check_upstream(exchange, region)
-        body = await read_body(exchange.headers, receive,
-                               self._settings.limits.max_request_body_bytes)
         response = await self._forward(exchange, region, body)
         try:
             await self._respond(runtime, exchange, response, decision, send)
         finally:
             response.release()
+        if exchange.action == "write" and 200 <= exchange.status < 300 and identifiers:
+            await runtime.residency.record(identifiers, region, source="write")
+
+    async def _request_body(self, exchange: Exchange,
+                            receive: Receive) -> tuple[Body, Any]:
+        """The body, and for JSON writes its parsed document (scanned for whose data it is)."""
+        limit = self._settings.limits.max_request_body_bytes
+        media = exchange.headers.get("content-type", "").split(";")[0].strip().lower()
+        is_json = media == "application/json" or media.endswith("+json")
+        if exchange.action != "write" or not is_json:
+            return await read_body(exchange.headers, receive, limit), None
+        body = await read_body(exchange.headers, receive, limit, whole=True)
+        if not body:
+            return body, None
+        try:
+            return body, json.loads(body)
+        except ValueError:
+            raise GatewayError(400, "bad_request", "request body is not valid JSON") from None
+
+    async def _identifiers(self, runtime: Runtime, exchange: Exchange,
+                           document: Any) -> list[Identifier]:
+        query = dict(parse_qsl(exchange.scope["query_string"].decode("latin-1")))
+        found = query_identifiers(query, self._settings.residency.query_keys)
+        if document is not None:
+            try:
+                found += await asyncio.to_thread(body_identifiers, runtime.masker, document,
+                                                 exchange.system)
+            except Exception:  # noqa: BLE001 - a detector failure must not let a write pass
+                raise GatewayError(503, "scan_failed",
+                                   "the request body could not be checked for personal data"
+                                   ) from None
+        return found
+
+    async def _home_region(self, runtime: Runtime, exchange: Exchange,
+                           identifiers: list[Identifier], document: Any,
+                           declared: str | None) -> tuple[str | None, str | None]:
+        """The subject's home region and where it came from. A write is judged by whose data
+        it carries (directory, then the record's country); a read by its routing key."""
+        if exchange.action == "read" and declared:
+            return declared, "routing_key"
+        home = await runtime.residency.home_region(identifiers)
+        if home:
+            return home, "directory"
+        residency = self._settings.residency
+        country = record_country(document, residency.country_fields)
+        if country and country in residency.country_regions:
+            return residency.country_regions[country], "record"
+        return (declared, "routing_key") if declared else (None, None)
 
     async def _identify(self, headers: dict[str, str]) -> Caller:
         try:
@@ -164,14 +216,13 @@ class Gateway:
                                f"region {region!r}")
 
     async def _decide(self, runtime: Runtime, exchange: Exchange, subject_region: str | None,
-                      target: str | None) -> Decision:
+                      source: str | None, target: str | None) -> Decision:
         assert exchange.caller is not None and exchange.route is not None
         decision = await runtime.decisions.decide({
             "caller": exchange.caller.as_input(),
             "request": {"method": exchange.scope["method"], "system": exchange.system,
                         "path": path_template(exchange.route.path), "action": exchange.action},
-            "subject": {"region": subject_region,
-                        "source": "routing_key" if subject_region else None},
+            "subject": {"region": subject_region, "source": source},
             "upstream": {"region": target},
             "transfer": {"consent": False},
         })
@@ -281,7 +332,7 @@ class Gateway:
     async def _ask_region(self, runtime: Runtime, exchange: Exchange,
                           region: str) -> RegionAnswer:
         try:
-            decision = await self._decide(runtime, exchange, region, None)
+            decision = await self._decide(runtime, exchange, region, "fan_out", None)
         except GatewayError:
             return RegionAnswer(region, 403, None)  # this region may not be read: skip it
         try:

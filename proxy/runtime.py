@@ -4,6 +4,7 @@ the masker and its token keys. Opened once in the app lifespan, closed in revers
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from proxy.db.master_key import MasterKey
 from proxy.decisions.service import DecisionService
 from proxy.keystore import SqlKeyStore
 from proxy.pii.masker import Masker
+from proxy.pii.settings import PiiSettings
+from proxy.residency import ResidencyDirectory
 from proxy.settings import Settings
 
 
@@ -27,6 +30,7 @@ class Runtime:
     decisions: DecisionService
     masker: Masker
     keystore: SqlKeyStore
+    residency: ResidencyDirectory
 
 
 @asynccontextmanager
@@ -34,15 +38,25 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     async with audit_services(settings) as services:
         sync_engine = services.db.sync_engine()
-        keystore = SqlKeyStore(sync_engine,
-                               MasterKey.load(settings.database, settings.data_dir))
+        master = MasterKey.load(settings.database, settings.data_dir)
+        keystore = SqlKeyStore(sync_engine, master)
         decisions = DecisionService(settings.policy)
         try:
             masker, _ = await asyncio.gather(
-                asyncio.to_thread(Masker.from_settings, settings.pii, keystore),
+                asyncio.to_thread(Masker.from_settings, _pii_keys(settings.pii, master),
+                                  keystore),
                 decisions.start())
+            residency = ResidencyDirectory(services.db, master.derive("residency-directory"))
             yield Runtime(services.db, services.log, services.evidence, decisions, masker,
-                          keystore)
+                          keystore, residency)
         finally:
             await decisions.close()
             sync_engine.dispose()
+
+
+def _pii_keys(pii: PiiSettings, master: MasterKey) -> PiiSettings:
+    """Pseudonym and token keys not set in the configuration come from the master key, so
+    they stay the same across restarts and worker processes."""
+    derived = {name: base64.b64encode(master.derive(f"pii-{name}")).decode()
+               for name in ("hmac_key", "token_master_key") if getattr(pii, name) is None}
+    return pii.model_copy(update=derived) if derived else pii

@@ -28,7 +28,6 @@ from proxy.audit.settings import AuditSettings
 from proxy.audit.writer import AuditLog
 from proxy.caller import Caller
 from proxy.db import Database
-from proxy.demo.runner import free_port
 from proxy.loadgen import LoadResult, run_load
 
 CALLER = Caller(subject="agent-7", role="agent", region="eu", purpose="support", tenant="acme")
@@ -93,7 +92,7 @@ async def _writer_bench(log: AuditLog, entries: int) -> None:
               f"max {max(lags) * 1000:.2f} ms")
 
 
-def _serve(port: int, audited: bool, data_dir: str) -> None:
+def _serve(port: int, audited: bool, data_dir: str, url: str | None) -> None:
     import uvicorn
     from starlette.applications import Starlette
     from starlette.responses import Response
@@ -106,7 +105,7 @@ def _serve(port: int, audited: bool, data_dir: str) -> None:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with scratch_log(None, data_dir) as log:
+        async with scratch_log(url, data_dir) as log:
             state["log"] = log
             yield
 
@@ -120,6 +119,12 @@ def _serve(port: int, audited: bool, data_dir: str) -> None:
                 loop="uvloop", http="httptools")
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _wait_for_port(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -129,28 +134,28 @@ def _wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise RuntimeError("benchmark server did not start")
 
 
-def _measure(audited: bool, seconds: float, connections: int) -> LoadResult:
-    port = free_port()
+def _measure(audited: bool, seconds: float, connections: int, url: str | None) -> LoadResult:
+    port = _free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         server = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(port, audited, data_dir), daemon=True)
+            target=_serve, args=(port, audited, data_dir, url), daemon=True)
         server.start()
         try:
             _wait_for_port(port)
-            url = f"http://127.0.0.1:{port}/contacts"
-            run_load(url, connections=connections, seconds=1)  # warm-up
-            return run_load(url, connections=connections, seconds=seconds)
+            target = f"http://127.0.0.1:{port}/contacts"
+            run_load(target, connections=connections, seconds=1)  # warm-up
+            return run_load(target, connections=connections, seconds=seconds)
         finally:
             server.terminate()
             server.join(10)
 
 
-def run_http_bench(seconds: float, connections: int, rounds: int = 2) -> None:
+def run_http_bench(seconds: float, connections: int, url: str | None, rounds: int = 2) -> None:
     """Alternate off/on rounds so drift on a shared machine hits both modes alike."""
     results: dict[bool, list[LoadResult]] = {False: [], True: []}
     for _ in range(rounds):
         for audited in (False, True):
-            results[audited].append(_measure(audited, seconds, connections))
+            results[audited].append(_measure(audited, seconds, connections, url))
     print(f"HTTP, minimal Starlette endpoint (30 KB JSON), {connections} connections, "
           f"{rounds} x {seconds:.0f} s per mode, load by {results[False][0].tool}")
     for audited, label in ((False, "audit off"), (True, "audit on (1 entry/request)")):

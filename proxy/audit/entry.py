@@ -109,15 +109,15 @@ def find_raw_values(fields: Mapping[str, Any]) -> list[str]:
             if suspicious(json.dumps({key: text}, ensure_ascii=False))]
 
 
-def search_columns(fields: Mapping[str, Any]) -> dict[str, str | None]:
+SEARCH_COLUMNS = ("caller_sub", "subject_hash", "system", "outcome", "case_id")
+
+
+def search_columns(fields: Mapping[str, Any]) -> tuple[str | None, ...]:
+    """Values of SEARCH_COLUMNS, in that order."""
     caller = fields.get("caller")
-    return {
-        "caller_sub": _text(caller.get("sub")) if isinstance(caller, Mapping) else None,
-        "subject_hash": _text(fields.get("subject_hash")),
-        "system": _text(fields.get("system")),
-        "outcome": _text(fields.get("outcome")),
-        "case_id": _text(fields.get("case_id")),
-    }
+    return (_text(caller.get("sub")) if isinstance(caller, Mapping) else None,
+            _text(fields.get("subject_hash")), _text(fields.get("system")),
+            _text(fields.get("outcome")), _text(fields.get("case_id")))
 
 
 def _text(value: Any) -> str | None:

@@ -29,7 +29,6 @@ class AuditSettings(BaseModel):
 
     model_config = _CONFIG
 
-    enabled: bool = True
     log_name: str = Field(default="main", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     batch_size: int = Field(default=500, gt=0, le=10_000)
     flush_interval_ms: int = Field(default=20, gt=0, le=10_000)

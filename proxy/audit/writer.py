@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from proxy.audit.chain import GENESIS, canonical, entry_hash, sha256_hex
 from proxy.audit.checkpoints import Checkpoint, Signer
 from proxy.audit.entry import (
+    SEARCH_COLUMNS,
     IdentifierHasher,
     RawValueError,
     category_of,
@@ -67,13 +68,12 @@ class _Pending:
     ns: int
     kind: str
     fields: str
-    columns: dict[str, str | None]
+    columns: tuple[str | None, ...]  # SEARCH_COLUMNS
 
 
 _KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 _INSERT_COLUMNS = ("log", "seq", "ts", "kind", "category", "fields", "fields_sha256",
-                   "prev_hash", "entry_hash", "caller_sub", "subject_hash", "system", "outcome",
-                   "case_id")
+                   "prev_hash", "entry_hash", *SEARCH_COLUMNS)
 
 
 class AuditLog:
@@ -92,7 +92,7 @@ class AuditLog:
         self._closing = False
         self._last_checkpoint_at = time.monotonic()
         self._task: asyncio.Task[None] | None = None
-        self._insert_sql: tuple[str, tuple[str, ...]] | None = None
+        self._insert_sql: str | None = None
 
     @classmethod
     async def open(cls, db: Database, settings: Settings) -> AuditLog:
@@ -201,12 +201,12 @@ class AuditLog:
         rows, due = [], []
         for item in batch:
             seq += 1
-            digest = sha256_hex(item.fields.encode("utf-8"))
-            header = {"log": self.name, "seq": seq, "ts": format_time(item.ns),
-                      "kind": item.kind, "fields_sha256": digest, "prev_hash": prev}
+            ts, digest = format_time(item.ns), sha256_hex(item.fields.encode("utf-8"))
+            header = {"log": self.name, "seq": seq, "ts": ts, "kind": item.kind,
+                      "fields_sha256": digest, "prev_hash": prev}
             prev = entry_hash(header)
-            rows.append({**header, "entry_hash": prev, "fields": item.fields,
-                         "category": category_of(item.kind), **item.columns})
+            rows.append((self.name, seq, ts, item.kind, category_of(item.kind), item.fields,
+                          digest, header["prev_hash"], prev, *item.columns))  # _INSERT_COLUMNS
             if seq % self.settings.checkpoint_every == 0:
                 due.append((seq, prev))
         await self._insert(connection, rows)
@@ -219,17 +219,17 @@ class AuditLog:
             await connection.execute(update(audit_heads).where(audit_heads.c.log == self.name)
                                      .values(seq=seq, entry_hash=prev))
 
-    async def _insert(self, connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-        """Plain driver executemany: SQLAlchemy's per-row processing would cost more than
-        everything else the writer does."""
+    async def _insert(self, connection: AsyncConnection, rows: list[tuple[Any, ...]]) -> None:
+        """Plain driver executemany of rows in _INSERT_COLUMNS order: SQLAlchemy's per-row
+        processing would cost more than everything else the writer does."""
         if self._insert_sql is None:
             statement = insert(audit_entries).values(
                 {name: bindparam(name) for name in _INSERT_COLUMNS}).compile(
                 dialect=connection.dialect)
-            self._insert_sql = (str(statement), tuple(statement.positiontup or _INSERT_COLUMNS))
-        sql, order = self._insert_sql
-        await connection.exec_driver_sql(sql, [tuple(row[name] for name in order)
-                                               for row in rows])
+            if tuple(statement.positiontup or ()) != _INSERT_COLUMNS:
+                raise RuntimeError("audit writer needs a positional DB-API driver")
+            self._insert_sql = str(statement)
+        await connection.exec_driver_sql(self._insert_sql, rows)
 
     async def _periodic_checkpoint(self) -> None:
         due = self._last_checkpoint_at + self.settings.checkpoint_interval_seconds

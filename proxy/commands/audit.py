@@ -143,5 +143,5 @@ def _verify_pack(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     asyncio.run(run_writer_bench(args.database_url, args.entries))
-    run_http_bench(args.seconds, args.connections)
+    run_http_bench(args.seconds, args.connections, args.database_url)
     return 0

@@ -16,8 +16,11 @@ _CUES = (r"Mr|Mrs|Ms|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|Monsieur|Madame|Dear|Hi|Hel
          r"|I'm|I am|this is|it's|name is|my name is|speaking with|spoke with|request from"
          r"|Agent|Caller|Customer|Kunde|Kundin|Anrufer|Anruferin|Mitarbeiter|Mitarbeiterin"
          r"|hier ist|Name ist|bin|für|Client|Cliente|Conseiller|Conseillère|Appelant|Appelante"
-         r"|je suis|ici|pour|le client|la cliente")
-_CUED = re.compile(rf"(?<![A-Za-z])(?:{_CUES})\.?,? {_NAME}")
+         r"|je suis|ici|pour|le client|la cliente|regards|Regards|Sincerely|Thanks"
+         r"|handed over to|escalated to|assigned to|agreed with|Verified|address for"
+         r"|daughter|son|wife|husband|partner|mother|father|colleague|Tochter|Sohn|Frau"
+         r"|Mann|fille|fils|épouse|mari")
+_CUED = re.compile(rf"(?:(?<![A-Za-z])(?:{_CUES})\.?,? |(?:我是|我叫|客户|家人|联系人)\s?){_NAME}")
 # Words that start sentences or name roles; spaCy's small English model tags some as PERSON.
 _NOT_NAMES = frozenset({
     "Agent", "Caller", "Customer", "Thanks", "Thank", "Hello", "Hi", "Team", "Support", "Sure",

@@ -31,10 +31,12 @@ SURNAME = "(?:" + "|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}])"
 _HAN = r"[\u4e00-\u9fff]"
 _CUE_BEFORE = (r"(?:客户|顾客|用户|联系人|姓名|名字|户名|持卡人|收件人|寄件人|患者|来电人|"
                r"我是|我叫|叫做|您好|你好|尊敬的|致电|转给|交给|同事|经理|主管|坐席|客服|"
-               r"专员)[：:，, ]?")
-_TITLE_AFTER = r"(?:先生|女士|小姐|老师|经理|主任|同学|师傅|总监|医生|阿姨|叔叔)"
+               r"专员|爱人|家人|家属|女儿|儿子|丈夫|妻子|老公|老婆|母亲|父亲|代收人)[：:，, ]?")
+_TITLE_AFTER = (r"(?:先生|女士|小姐|老师|经理|主任|同学|师傅|总监|医生|阿姨|叔叔|"
+                r"敬上|负责|跟进|代收|代为)")
+_SURNAME_TITLE = r"(?:先生|女士|小姐)"  # 黄女士: a surname and a title name a person too
 # A given name never runs into these (罗想来电 -> 罗想, not 罗想来).
-_STOP_CHARS = set("来说的了在是要想打电已和与对给说把被从向也都就还又请问表称反投咨致")
+_STOP_CHARS = set("来说的了在是要想打电已和与对给把被从向也都就还又请问表称反投咨致帮会到将让叫")
 _NOT_NAMES = {"谢谢", "高兴", "周末", "万一", "方便", "明白", "金额", "余额", "常用", "安全",
               "时间", "司机", "东西", "黄金", "张开", "单位", "包括", "高达", "成功", "平安",
               "关于", "申请", "和平", "宁可", "于是", "应该", "华为", "石油", "文件",
@@ -42,6 +44,7 @@ _NOT_NAMES = {"谢谢", "高兴", "周末", "万一", "方便", "明白", "金�
 _NAME_TAGS = {"nr", "nrfg", "nrt"}
 _CUED = re.compile(rf"{_CUE_BEFORE}({SURNAME}{_HAN}{{1,2}})"
                    rf"|({SURNAME}{_HAN}{{1,2}}?){_TITLE_AFTER}")
+_ADDRESSED = re.compile(rf"(?<![\u4e00-\u9fff]){SURNAME}{_SURNAME_TITLE}")
 _SURNAME_AT = re.compile(SURNAME)
 
 _init_lock = threading.Lock()
@@ -103,6 +106,7 @@ def find_chinese_names(text: str) -> list[tuple[int, int]]:
         start = match.start(group)
         if _plausible(name):
             spans.add((start, start + len(name)))
+    spans.update(match.span() for match in _ADDRESSED.finditer(text))
     return _without_overlaps(sorted(spans))
 
 

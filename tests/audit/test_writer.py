@@ -3,6 +3,9 @@ refused at the door, and a restarted log continues the same chain."""
 
 from __future__ import annotations
 
+import asyncio
+import stat
+
 import pytest
 from sqlalchemy import func, select
 
@@ -58,3 +61,21 @@ async def test_raw_personal_values_are_refused(audit_log: AuditLog, fields: dict
 async def test_floats_have_no_canonical_form(audit_log: AuditLog) -> None:
     with pytest.raises(TypeError):
         audit_log.append("decision", {"latency": 1.5})
+
+
+async def test_two_replicas_share_one_chain(db: Database, settings: Settings) -> None:
+    """Two gateway processes on one database: the head-row lock keeps one unbroken chain."""
+    first, second = await AuditLog.open(db, settings), await AuditLog.open(db, settings)
+    for i in range(600):
+        (first if i % 2 else second).append("policy_reload", {"revision": f"r{i}"})
+        if i % 100 == 0:
+            await asyncio.sleep(0)
+    await asyncio.gather(first.close(), second.close())
+    report = await verify_database(db, first.signer.public_key)
+    assert report.ok, report.problems
+    assert report.entries == 600
+
+
+def test_signing_key_is_private(audit_log: AuditLog, settings: Settings) -> None:
+    path = settings.audit.resolved_signing_key_file(settings.data_dir)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

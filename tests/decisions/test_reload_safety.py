@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from proxy.decisions.candidate_check import check_candidate
 from proxy.decisions.service import DecisionService
 from proxy.decisions.settings import DEFAULT_POLICIES_DIR
 from tests.decisions.conftest import LoopThread, started_service
@@ -23,7 +24,7 @@ def live(tmp_path_factory) -> Iterator[tuple[Path, LoopThread, DecisionService]]
     policies = tmp_path_factory.mktemp("safety") / "policies"
     shutil.copytree(DEFAULT_POLICIES_DIR, policies)
     with started_service(policies_dir=policies, run_tests_on_load=False,
-                         check_timeout_seconds=8) as (loop, service):
+                         check_timeout_seconds=90) as (loop, service):
         yield policies, loop, service
 
 
@@ -50,13 +51,12 @@ def test_policy_that_segfaults_the_engine_is_rejected(live) -> None:
 
 
 def test_policy_that_never_finishes_is_rejected(live) -> None:
-    policies, loop, service = live
+    policies, loop, _ = live
     original = (policies / "gateway.rego").read_text()
-    revision = service.revision
     add_rule(policies, "count([x | some x in numbers.range(1, 100000000)])")
     try:
-        result = loop.run(service.reload())
+        result = loop.run(check_candidate(policies, "data.gateway.decision", run_tests=False,
+                                          timeout=3))
     finally:
         (policies / "gateway.rego").write_text(original)
-    assert not result.ok and "took over 8 s" in result.errors[0]
-    assert service.revision == revision
+    assert not result.ok and result.error == "compiling and testing took over 3 s"

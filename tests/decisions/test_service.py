@@ -34,6 +34,9 @@ def copy_policies(tmp_path: Path, name: str = "policies") -> Path:
 
 
 def run(coroutine_factory, **settings: Any) -> Any:
+    """Start a service (policy tests on load only where a test asks: they are slow)."""
+    settings.setdefault("run_tests_on_load", False)
+
     async def body() -> Any:
         service = DecisionService(PolicySettings(**settings))
         await service.start()
@@ -127,7 +130,7 @@ def test_reload_rejects_failing_policy_and_keeps_the_old_one(tmp_path) -> None:
         result = await service.reload()
         decision = await service.decide(read("eu", "cn"))
         return live, result, decision, service.revision
-    live, result, decision, after = run(body, policies_dir=policies)
+    live, result, decision, after = run(body, policies_dir=policies, run_tests_on_load=True)
     assert not result.ok and result.tests_failed >= 1
     assert after == live == result.revision
     assert not decision.allow  # the old rule (consent required) is still enforced

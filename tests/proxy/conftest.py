@@ -20,6 +20,7 @@ def gateway_config(eu_url: str, us_url: str, data_dir: Path,
                    **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "default_region": "eu", "data_dir": str(data_dir),
+        "policy": {"run_tests_on_load": False},  # tests/policies runs them once
         "identity": {"issuer": "test-issuer", "audience": "test-gw", "algorithms": ["HS256"],
                      "hs_secret": SECRET},
         "limits": {"max_request_body_bytes": 200_000, "read_timeout_seconds": 1,

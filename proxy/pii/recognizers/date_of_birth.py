@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from presidio_analyzer import RecognizerResult
+
 from proxy.pii.recognizers.base import ValidatedRecognizer
 
 _MONTHS_BY_LANGUAGE = (
@@ -16,6 +18,7 @@ _MONTHS_BY_LANGUAGE = (
 _MONTHS = {name: i + 1 for names in _MONTHS_BY_LANGUAGE for i, name in enumerate(names.split())}
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _Y = r"(?:19|20)\d{2}"
+_TIME_AFTER = re.compile(r"[ T]?\d{1,2}:\d{2}")  # a timestamp, not a birth date
 
 
 def _parts(candidate: str) -> tuple[int, int, int] | None:
@@ -57,3 +60,6 @@ class DateOfBirthRecognizer(ValidatedRecognizer):
         except ValueError:
             return False
         return date(1900, 1, 1) <= born <= date.today()
+
+    def accepts(self, text: str, result: RecognizerResult) -> bool:
+        return not _TIME_AFTER.match(text, result.end) and super().accepts(text, result)

@@ -19,7 +19,8 @@ REGIONS = ("CN", "US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "SE", "FI", "BE
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _DATE_LIKE = re.compile(r"(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _NOT_PHONE = re.compile(r"\d+\.\d+|(?:\d{1,3}\.){3}\d{1,3}")  # decimals, IPv4
-_NEGATIVE_WINDOW = 14
+_NEGATIVE_WINDOW = 14  # an order cue must sit in the same clause, right before the number
+_CLAUSE_BREAK = re.compile(r"[。，；！？!?;\n]|[,.] ")
 
 
 def is_phone(candidate: str) -> bool:
@@ -62,8 +63,10 @@ class PhoneNumberRecognizer(ValidatedRecognizer):
         candidate = text[result.start:result.end]
         before = text[max(0, result.start - 2):result.start]
         # Time fractions (14:12:52.7145), order ids (A-3957…, #4481…), order cues right before.
-        if before[-1:] in (":", ".", "#") or re.fullmatch(r"[A-Za-z]-", before) or has_context(
-                text, result.start, self.NEGATIVE_CONTEXT, _NEGATIVE_WINDOW):
+        if before[-1:] in (":", ".", "#") or re.fullmatch(r"[A-Za-z]-", before):
+            return False
+        clause = _CLAUSE_BREAK.split(text[max(0, result.start - _NEGATIVE_WINDOW):result.start])
+        if has_context(clause[-1], len(clause[-1]), self.NEGATIVE_CONTEXT):
             return False
         if candidate.startswith(("+", "00")) or not candidate.isdigit():
             return True

@@ -1,11 +1,11 @@
-"""Street addresses written the English, German and French way (house number, street type,
-optional postcode and city)."""
+"""Street addresses written the English, German, Dutch, Polish and French way (house number, street
+type, optional postcode and city)."""
 
 from __future__ import annotations
 
 from proxy.pii.recognizers.base import ValidatedRecognizer
 
-_CAP = r"[A-ZÄÖÜÉÈ][\w'.-]*"
+_CAP = r"[A-ZÄÖÜÉÈ][A-Za-zÀ-ÿß'.-]*"
 _EN_TYPES = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
     "Terrace|Parkway|Pkwy|Circle|Cir|Trail|Highway|Hwy|Square|Sq|Alley|Loop|Path|Pike|Plaza|"
@@ -22,12 +22,14 @@ _EN_TYPES = (
     "Lights|Loaf|Locks|Mall|Manors|Mews|Motorway|Neck|Overpass|Parks|Parkways|Pine|Plain|"
     "Points|Radial|Ridges|Spur|Spurs|Stravenue|Trafficway|Valleys|Villages|Walks"
 )
-_EN_TAIL = r"(?:,? (?:Apt\.|Suite|Unit) \d+)?(?:(?:,\s*|\n)[A-Z][A-Za-z .]+,? [A-Z]{2} \d{5})?"
+_EN_TAIL = (r"(?:,? (?:Apt\.|Suite|Unit) \d+)?(?:(?:,\s*|\n)[A-Z][A-Za-z .]+,? [A-Z]{2} \d{5}"
+            r"|(?:,\s*|\n)[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}(?: [A-Z][A-Za-z]+)+)?")  # US, UK
 _DE_TYPES = (r"(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig"
-             r"|pfad|markt|berg)")
+             r"|pfad|markt|berg|straat|laan|plein|gracht|kade|singel|dijk|steeg|pad|dreef|hof)")
 _FR_TYPES = (r"(?:rue|avenue|av\.|boulevard|bd|chemin|place|impasse|allée|quai|route|cours"
              r"|passage|square)")
-_POSTCODE_CITY = r"(?:(?:,\s*|\n)\d{5} [A-ZÄÖÜÉ][\w'-]+(?: [A-ZÄÖÜÉ][\w'-]+)?)?"
+_POSTCODE_CITY = (r"(?:(?:,\s*|\n)(?:\d{5}|\d{4} ?[A-Z]{2}) [A-ZÄÖÜÉ][\w'-]+"
+                  r"(?: [A-ZÄÖÜÉ][\w'-]+)?)?")  # DE/FR, NL
 
 
 class StreetAddressRecognizer(ValidatedRecognizer):
@@ -35,10 +37,11 @@ class StreetAddressRecognizer(ValidatedRecognizer):
     PATTERNS = (
         ("en", rf"\d{{1,6}} (?:{_CAP} ){{1,4}}(?:{_EN_TYPES})\.?{_EN_TAIL}", 0.9),
         ("en_military", r"(?:USNS|USNV|USS|USCGC|PSC|Unit) [\w ,]+\n?[AF]PO A[AEP] \d{5}", 0.9),
-        ("de", rf"(?:{_CAP}[ -]){{0,3}}[\wäöüß-]*{_DE_TYPES} \d{{1,4}}\s?[a-z]?(?:[/-]\d+)?"
+        ("de", rf"(?:{_CAP}[ -]){{0,3}}[A-Za-zÄÖÜäöüß-]*{_DE_TYPES} \d{{1,4}}\s?[a-z]?(?:[/-]\d+)?"
                rf"{_POSTCODE_CITY}", 0.9),
         ("fr", rf"(?:\d{{1,4}}(?: ?bis| ?ter)?,? )?(?i:{_FR_TYPES}) (?:[\w'-]+ ?){{1,5}}"
                rf"{_POSTCODE_CITY}", 0.9),
+        ("pl", r"(?:ul|al|pl|os)\. [A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?: [\w-]+){0,2} \d{1,4}[a-z]?(?:/\d+)?"
+               r"(?:,\s*\d{2}-\d{3} [A-ZĄĆĘŁŃÓŚŹŻ][\w-]+)?", 0.9),
     )
-    TRIGGER = (r"\d [A-Z]|(?i:str\.|straße|strasse|weg |gasse|platz|allee|rue |avenue|"
-               r"boulevard|chemin|place)|[AF]PO A[AEP]")
+    TRIGGER = rf"(?:ul|al|pl|os)\. [A-Z]|\d [A-Z]|{_DE_TYPES} \d|(?i:{_FR_TYPES}) |[AF]PO A[AEP]"
