@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from proxy.admin import AdminAuth, authenticated
+from proxy.extensions import Extension, installed
 from proxy.forward import UpstreamPool
 from proxy.gateway import Gateway
 from proxy.identity import Authenticator
@@ -22,14 +23,12 @@ from proxy.settings import RESERVED_PREFIXES, Settings
 
 OWN_PREFIXES = tuple(p if p in ("/healthz", "/readyz", "/metrics") else p + "/"
                      for p in RESERVED_PREFIXES)
-# Routes other services (DSAR) add once the runtime is open.
-RouteFactory = Callable[[Runtime, AdminAuth], Sequence[BaseRoute]]
 
 
 class GatewayApp:
     """Proxied traffic goes straight to the Gateway; the rest through Starlette routing."""
 
-    def __init__(self, settings: Settings, extensions: Sequence[RouteFactory] = ()) -> None:
+    def __init__(self, settings: Settings, extensions: Sequence[Extension] = ()) -> None:
         self.settings = settings
         self.authenticator = Authenticator(settings.identity)
         self.pool = UpstreamPool(settings)
@@ -52,12 +51,14 @@ class GatewayApp:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(self.settings) as runtime:
+        async with open_runtime(self.settings) as runtime, contextlib.AsyncExitStack() as stack:
             await self.pool.open()
+            stack.push_async_callback(self.pool.close)
             auth = AdminAuth(runtime)
             routes: list[BaseRoute] = list(auth.routes())
             for extension in self._extensions:
-                routes.extend(extension(runtime, auth))
+                routes.extend(await stack.enter_async_context(
+                    extension(self.settings, runtime, auth)))
             self.own.router.routes.extend(authenticated(r, self.authenticator) for r in routes)
             if threading.current_thread() is threading.main_thread():
                 runtime.decisions.install_signal_handler()  # SIGHUP reloads the policies
@@ -66,7 +67,6 @@ class GatewayApp:
                 yield
             finally:
                 self.gateway.runtime = None
-                await self.pool.close()
 
     async def _healthz(self, _: Request) -> Response:
         return JSONResponse({"status": "alive"})
@@ -85,7 +85,7 @@ class GatewayApp:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(settings: Settings, extensions: Sequence[RouteFactory] = ()) -> GatewayApp:
-    """The gateway for ``settings``; ``extensions`` is the seam other services (DSAR) use to
-    mount their routes, built once the runtime (database, audit, policy) is open."""
-    return GatewayApp(settings, extensions)
+def create_app(settings: Settings, extensions: Sequence[Extension] | None = None) -> GatewayApp:
+    """The gateway for ``settings`` with ``extensions`` (default: every installed one, see
+    proxy.extensions) mounted once the runtime (database, audit, policy) is open."""
+    return GatewayApp(settings, installed() if extensions is None else extensions)

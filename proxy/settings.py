@@ -196,6 +196,8 @@ class Settings(_Model):
     identity: Identity
     limits: Limits = Limits()
     residency: Residency = Residency()
+    # Validated by the DSAR service itself (dsar.settings), which the gateway does not import.
+    dsar: dict[str, Any] = {}
     policy: PolicySettings = PolicySettings()
     data_dir: Path = Path("data")
     database: DatabaseSettings = DatabaseSettings()

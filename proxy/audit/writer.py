@@ -93,6 +93,7 @@ class AuditLog:
         self._last_checkpoint_at = time.monotonic()
         self._task: asyncio.Task[None] | None = None
         self._insert_sql: str | None = None
+        self._kinds: set[str] = set()
 
     @classmethod
     async def open(cls, db: Database, settings: Settings) -> AuditLog:
@@ -113,8 +114,10 @@ class AuditLog:
             raise AuditClosed("audit log is closed")
         if len(self._pending) >= self.settings.max_pending:
             raise AuditBackpressure("audit queue full")
-        if not _KIND.fullmatch(kind):
-            raise ValueError(f"bad entry kind {kind!r}")
+        if kind not in self._kinds:
+            if not _KIND.fullmatch(kind):
+                raise ValueError(f"bad entry kind {kind!r}")
+            self._kinds.add(kind)
         text = canonical(fields).decode("utf-8")
         if suspicious(text):
             suspects = ", ".join(find_raw_values(fields)) or "(unnamed)"

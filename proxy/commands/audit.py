@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 from proxy.audit.bench import run_http_bench, run_writer_bench
-from proxy.audit.checkpoints import load_public_key, public_key_pem
+from proxy.audit.checkpoints import Signer, load_public_key, public_key_pem
 from proxy.audit.pack import export_case_pack
 from proxy.audit.pack_verify import verify_pack
 from proxy.audit.retention import purge_expired
@@ -20,6 +20,7 @@ from proxy.audit.runtime import audit_services
 from proxy.audit.search import SearchQuery, search
 from proxy.audit.verify import verify_database
 from proxy.commands._common import add_config_argument, settings_or_exit
+from proxy.db import Database
 from proxy.db.tables import audit_checkpoints
 
 _SEARCH_FILTERS = ("since", "until", "caller", "subject", "subject_hash", "system", "outcome",
@@ -73,10 +74,22 @@ def _action(actions: argparse._SubParsersAction, name: str, help_text: str,
 
 
 async def _verify(args: argparse.Namespace) -> int:
-    async with audit_services(settings_or_exit(args.config)) as services:
-        public_key = (load_public_key(args.public_key.read_bytes()) if args.public_key
-                      else services.log.signer.public_key)
-        report = await verify_database(services.db, public_key)
+    """Reads only: never creates a signing key (an auditor may run it on a copy)."""
+    settings = settings_or_exit(args.config)
+    key_file = settings.audit.resolved_signing_key_file(settings.data_dir)
+    if args.public_key:
+        public_key = load_public_key(args.public_key.read_bytes())
+    elif key_file.exists():
+        public_key = Signer.from_file(key_file).public_key
+    else:
+        print(f"no signing key at {key_file}: pass --public-key", file=sys.stderr)
+        return 2
+    db = await Database.open(settings.database.resolved_url(settings.data_dir),
+                             schema=settings.database.schema_name, migrate_to=None)
+    try:
+        report = await verify_database(db, public_key)
+    finally:
+        await db.close()
     if report.ok:
         print(f"OK: {report.entries} entries and {report.checkpoints} signed checkpoints verify")
         return 0

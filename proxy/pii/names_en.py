@@ -39,11 +39,19 @@ def _acceptable(text: str) -> bool:
 
 
 def _cued_spans(text: str) -> list[tuple[int, int]]:
+    """Cue + capitalized words; the name stops before the first word that is not a name
+    ("Best regards, Christine Schultz Please use …" -> Christine Schultz)."""
     spans = []
     for match in _CUED.finditer(text):
-        start, end = match.span(1)
-        if _acceptable(match.group(1)):
-            spans.append((start, end))
+        start = match.start(1)
+        kept = ""
+        for word in re.finditer(r"\S+", match.group(1)):
+            candidate = match.group(1)[:word.end()]
+            if not _acceptable(candidate):
+                break
+            kept = candidate
+        if kept:
+            spans.append((start, start + len(kept)))
     return spans
 
 

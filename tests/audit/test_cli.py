@@ -70,8 +70,11 @@ def test_exported_key_verifies_alone(config: Path, tmp_path: Path,
     assert key.read_text().startswith("-----BEGIN PUBLIC KEY-----")
     assert [json.loads(line)["seq"] for line in checkpoints.read_text().splitlines()] == [10, 20,
                                                                                            21]
-    (tmp_path / "data" / "audit_signing_key.pem").unlink()  # verify needs no private key
+    private = tmp_path / "data" / "audit_signing_key.pem"
+    private.unlink()  # a third party has only the public key
+    assert main(["audit", "verify", "--config", str(config)]) == 2
     assert main(["audit", "verify", "--config", str(config), "--public-key", str(key)]) == 0
+    assert not private.exists()
 
 
 def test_search_export_and_verify_pack(config: Path, tmp_path: Path,

@@ -1,5 +1,5 @@
-"""Street addresses written the English, German, Dutch, Polish and French way (house number, street
-type, optional postcode and city)."""
+"""Street addresses written the English, German, Dutch, Polish, French, Spanish and Italian
+way (house number, street type, optional postcode and city)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ _DE_TYPES = (r"(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|ch
              r"|pfad|markt|berg|straat|laan|plein|gracht|kade|singel|dijk|steeg|pad|dreef|hof)")
 _FR_TYPES = (r"(?:rue|avenue|av\.|boulevard|bd|chemin|place|impasse|allée|quai|route|cours"
              r"|passage|square)")
+_ES_IT_TYPES = ("Calle|Avenida|Paseo|Plaza|Camino|Ronda|Vial|Pasadizo|Travesía|Callejón|Cuesta"
+                "|Glorieta|Alameda|Via|Viale|Piazza|Corso|Stretto|Canale|Largo|Vicolo|Contrada"
+                "|Borgo|Strada|Rotonda|Piazzale")
 _POSTCODE_CITY = (r"(?:(?:,\s*|\n)(?:\d{5}|\d{4} ?[A-Z]{2}) [A-ZÄÖÜÉ][\w'-]+"
                   r"(?: [A-ZÄÖÜÉ][\w'-]+)?)?")  # DE/FR, NL
 
@@ -41,7 +44,12 @@ class StreetAddressRecognizer(ValidatedRecognizer):
                rf"{_POSTCODE_CITY}", 0.9),
         ("fr", rf"(?:\d{{1,4}}(?: ?bis| ?ter)?,? )?(?i:{_FR_TYPES}) (?:[\w'-]+ ?){{1,5}}"
                rf"{_POSTCODE_CITY}", 0.9),
+        ("es_it", rf"(?:{_ES_IT_TYPES}) (?:(?:de|del|de la|di|della|dei) )?{_CAP}"
+                  rf"(?: {_CAP}){{0,3}},? \d{{1,4}}"
+                  r"(?: Puerta \d+ ?)?(?:,\s*\d{5} [A-ZÁÉÍÓÚ][\w'-]+(?: [\w'-]+){0,3})?",
+         0.9),
         ("pl", r"(?:ul|al|pl|os)\. [A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?: [\w-]+){0,2} \d{1,4}[a-z]?(?:/\d+)?"
                r"(?:,\s*\d{2}-\d{3} [A-ZĄĆĘŁŃÓŚŹŻ][\w-]+)?", 0.9),
     )
-    TRIGGER = rf"(?:ul|al|pl|os)\. [A-Z]|\d [A-Z]|{_DE_TYPES} \d|(?i:{_FR_TYPES}) |[AF]PO A[AEP]"
+    TRIGGER = (rf"(?:{_ES_IT_TYPES}) [A-Za-z]|(?:ul|al|pl|os)\. [A-Z]|\d [A-Z]|{_DE_TYPES} \d"
+               rf"|(?i:{_FR_TYPES}) |[AF]PO A[AEP]")
