@@ -3,9 +3,9 @@
 1. Request-path cost: time per ``append`` of a realistic decision entry, and the event loop's
    worst stall while the background writer flushes (what a concurrent request would feel).
 2. Sustained appends/s into the configured database.
-3. HTTP throughput of a minimal Starlette endpoint (30 KB JSON) with and without one audit
-   append per request, measured in the same run: isolates the audit cost from the rest of
-   the gateway.
+3. HTTP throughput with auditing on vs off, measured in the same run (alternating rounds):
+   the real gateway in front of the demo CRM upstream, and a bare Starlette endpoint that
+   isolates the audit cost (a worst case: the endpoint itself does almost nothing).
 """
 
 from __future__ import annotations
@@ -16,11 +16,16 @@ import json
 import multiprocessing
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+
+import httpx
+import jwt
 
 from proxy.audit.checkpoints import Signer
 from proxy.audit.entry import IdentifierHasher, decision_entry
@@ -31,6 +36,7 @@ from proxy.db import Database
 from proxy.loadgen import LoadResult, run_load
 
 CALLER = Caller(subject="agent-7", role="agent", region="eu", purpose="support", tenant="acme")
+_SECRET = "bench-only-hs256-secret-0123456789abcdef"
 MASKED = {"EMAIL_ADDRESS": 50, "PHONE_NUMBER": 50, "PERSON": 50}
 
 
@@ -92,12 +98,11 @@ async def _writer_bench(log: AuditLog, entries: int) -> None:
               f"max {max(lags) * 1000:.2f} ms")
 
 
-def _serve(port: int, audited: bool, data_dir: str, url: str | None) -> None:
+def _serve_endpoint(port: int, audited: bool, data_dir: str, url: str | None) -> None:
     import uvicorn
     from starlette.applications import Starlette
     from starlette.responses import Response
     from starlette.routing import Route
-
 
     body = json.dumps({"results": [{"id": i, "email": f"user{i}@example.com", "phone":
                                     "138****5678", "notes": "x" * 500} for i in range(50)]})
@@ -114,9 +119,28 @@ def _serve(port: int, audited: bool, data_dir: str, url: str | None) -> None:
             state["log"].append("decision", _decision(state["log"]))
         return Response(body, media_type="application/json")
 
-    app = Starlette(routes=[Route("/contacts", contacts)], lifespan=lifespan)
+    app = Starlette(routes=[Route("/contacts", contacts),
+                            Route("/healthz", lambda _: Response("ok"))], lifespan=lifespan)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
                 loop="uvloop", http="httptools")
+
+
+def _serve_gateway(port: int, audited: bool, data_dir: str, upstream: str) -> None:
+    import uvicorn
+
+    from proxy.app import create_app
+    from proxy.settings import parse_settings
+
+    if not audited:  # the baseline: the same gateway with appends discarded
+        AuditLog.append = lambda self, kind, fields: None  # type: ignore[method-assign]
+    settings = parse_settings({
+        "default_region": "eu", "data_dir": data_dir,
+        "identity": {"issuer": "bench", "audience": "privacy-gateway", "algorithms": ["HS256"],
+                     "hs_secret": _SECRET},
+        "systems": {"crm": {"prefix": "/crm", "auth": {"type": "bearer", "token": _SECRET},
+                            "upstreams": {"eu": f"{upstream}/crm/v1"}}}})
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False, loop="uvloop", http="httptools")
 
 
 def _free_port() -> int:
@@ -125,43 +149,86 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for_port(port: int, timeout: float = 30.0) -> None:
+def _wait_for(url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError("benchmark server did not start")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
 
 
-def _measure(audited: bool, seconds: float, connections: int, url: str | None) -> LoadResult:
+@contextlib.contextmanager
+def _server(target: Callable[[int, bool, str, str | None], None], audited: bool,
+            extra: str | None) -> Iterator[str]:
+    """Run ``target(port, audited, data_dir, extra)`` in a fresh process."""
     port = _free_port()
     with tempfile.TemporaryDirectory() as data_dir:
-        server = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(port, audited, data_dir, url), daemon=True)
-        server.start()
+        process = multiprocessing.get_context("spawn").Process(
+            target=target, args=(port, audited, data_dir, extra), daemon=True)
+        process.start()
         try:
-            _wait_for_port(port)
-            target = f"http://127.0.0.1:{port}/contacts"
-            run_load(target, connections=connections, seconds=1)  # warm-up
-            return run_load(target, connections=connections, seconds=seconds)
+            _wait_for(f"http://127.0.0.1:{port}/healthz")
+            yield f"http://127.0.0.1:{port}"
         finally:
-            server.terminate()
-            server.join(10)
+            process.terminate()
+            process.join(10)
 
 
-def run_http_bench(seconds: float, connections: int, url: str | None, rounds: int = 2) -> None:
+@contextlib.contextmanager
+def _demo_upstream() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "proxy.demo.upstream", "--region", "eu",
+                                "--port", str(port), "--token", _SECRET],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _token() -> str:
+    now = int(time.time())
+    return jwt.encode({"iss": "bench", "aud": "privacy-gateway", "sub": "bench", "role": "dpo",
+                       "region": "eu", "purpose": "support", "iat": now, "exp": now + 3600},
+                      _SECRET, algorithm="HS256")
+
+
+def _compare(title: str, start: Callable[[bool], contextlib.AbstractContextManager[str]],
+             path: str, headers: dict[str, str], seconds: float, connections: int,
+             rounds: int) -> None:
     """Alternate off/on rounds so drift on a shared machine hits both modes alike."""
     results: dict[bool, list[LoadResult]] = {False: [], True: []}
     for _ in range(rounds):
         for audited in (False, True):
-            results[audited].append(_measure(audited, seconds, connections, url))
-    print(f"HTTP, minimal Starlette endpoint (30 KB JSON), {connections} connections, "
-          f"{rounds} x {seconds:.0f} s per mode, load by {results[False][0].tool}")
-    for audited, label in ((False, "audit off"), (True, "audit on (1 entry/request)")):
-        rps = statistics.mean(r.requests_per_second for r in results[audited])
-        p50 = statistics.mean(r.p50_ms for r in results[audited])
-        print(f"  {label:<28}{rps:>10,.0f} req/s   p50 {p50:.2f} ms")
-    off = statistics.mean(r.requests_per_second for r in results[False])
-    on = statistics.mean(r.requests_per_second for r in results[True])
-    print(f"throughput loss with auditing: {(1 - on / off) * 100:.1f} % (target <= 10 %)")
+            with start(audited) as base:
+                run_load(base + path, connections=connections, seconds=1, headers=headers)
+                results[audited].append(run_load(base + path, connections=connections,
+                                                 seconds=seconds, headers=headers))
+    print(f"{title}: {connections} connections, {rounds} x {seconds:.0f} s per mode, "
+          f"load by {results[False][0].tool}")
+    for audited, label in ((False, "audit off"), (True, "audit on")):
+        runs = results[audited]
+        print(f"  {label:<10}{statistics.mean(r.requests_per_second for r in runs):>10,.0f} "
+              f"req/s   p50 {statistics.mean(r.p50_ms for r in runs):.2f} ms   "
+              f"errors {sum(r.errors for r in runs)}")
+    off, on = (statistics.mean(r.requests_per_second for r in results[m]) for m in (False, True))
+    print(f"  throughput loss with auditing: {(1 - on / off) * 100:.1f} % (target <= 10 %)")
+
+
+def run_http_bench(seconds: float, connections: int, url: str | None, rounds: int = 2) -> None:
+    _compare("Gateway, GET 50 demo contacts (1 decision entry per request)",
+             lambda audited: _gateway_with_upstream(audited), "/crm/contacts?per_page=50",
+             {"Authorization": f"Bearer {_token()}"}, seconds, connections, rounds)
+    _compare("Bare Starlette endpoint, 30 KB JSON (isolates the audit cost)",
+             lambda audited: _server(_serve_endpoint, audited, url), "/contacts", {},
+             seconds, connections, rounds)
+
+
+@contextlib.contextmanager
+def _gateway_with_upstream(audited: bool) -> Iterator[str]:
+    with _demo_upstream() as upstream, _server(_serve_gateway, audited, upstream) as gateway:
+        yield gateway

@@ -156,9 +156,14 @@ class _Api:
         more = start + per_page < len(ids)
         tail = {"page": page, "per_page": per_page, "total": len(ids),
                 "next": str(request.url.include_query_params(page=page + 1)) if more else None}
-        body = b"".join((b'{"results":[',
-                         b",".join(items.encoded(i) for i in ids[start:start + per_page]),
-                         b"],", encode(tail)[1:]))
+        page_ids = ids[start:start + per_page]
+        fields = [f for f in request.query_params.get("fields", "").split(",") if f]
+        if fields:  # a sparse fieldset, as many CRM APIs offer
+            records = (items.get(i) for i in page_ids)
+            rendered = [encode({k: r[k] for k in fields if k in r}) for r in records if r]
+        else:
+            rendered = [items.encoded(i) for i in page_ids]
+        body = b"".join((b'{"results":[', b",".join(rendered), b"],", encode(tail)[1:]))
         return Response(body, media_type="application/json")
 
     @staticmethod

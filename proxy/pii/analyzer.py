@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from proxy.pii.names_en import EnglishNames
+from proxy.pii.names_en import EnglishNames, find_cued_names
 from proxy.pii.names_zh import find_chinese_names, init_jieba
 from proxy.pii.prefilter import Prefilter
 from proxy.pii.recognizers import ValidatedRecognizer, default_recognizers
 
 Language = Literal["en", "zh", "auto"]
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_LATIN_WORDS = re.compile(r"[A-Za-zÀ-ÿ]{2,}(?:\s+[A-Za-zÀ-ÿ]{2,}){2}")
+_LATIN_WORDS = re.compile(r"[A-Za-zÀ-ÿ]{2,}(?:[\s,.;:!?]+[A-Za-zÀ-ÿ]{2,}){2}")
 _NAME_SCORE = 0.85
 
 
@@ -84,6 +84,8 @@ class Detector:
         for i, text in enumerate(texts):
             found = [(f, 0) for f in self.patterns(text)]
             spans = english_by_index.get(i, [])
+            if names:
+                spans = spans + find_cued_names(text)
             if names and language != "en":
                 spans = spans + find_chinese_names(text)
             found += [(Finding("PERSON", s, e, _NAME_SCORE), len(self._recognizers))

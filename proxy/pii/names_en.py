@@ -19,15 +19,18 @@ _CUES = (r"Mr|Mrs|Ms|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|Monsieur|Madame|Dear|Hi|Hel
          r"|je suis|ici|pour|le client|la cliente|regards|Regards|Sincerely|Thanks"
          r"|handed over to|escalated to|assigned to|agreed with|Verified|address for"
          r"|daughter|son|wife|husband|partner|mother|father|colleague|Tochter|Sohn|Frau"
-         r"|Mann|fille|fils|épouse|mari")
-_CUED = re.compile(rf"(?:(?<![A-Za-z])(?:{_CUES})\.?,? |(?:我是|我叫|客户|家人|联系人)\s?){_NAME}")
+         r"|Mann|fille|fils|épouse|mari|Relative|relative")
+_VERBS_AFTER = (r"called|wrote|said|asked|reported|emailed|phoned|complained|rief an|schrieb"
+                r"|a appelé|a écrit|女士|先生|小姐|敬上|来电|身份")
+_CUED = re.compile(rf"(?:(?<![A-Za-z])(?i:{_CUES})\.?,? |(?:我是|我叫|客户|家人|联系人|核验)\s?)"
+                   rf"{_NAME}|{_NAME}(?=\s?(?:{_VERBS_AFTER}))")
 # Words that start sentences or name roles; spaCy's small English model tags some as PERSON.
 _NOT_NAMES = frozenset({
     "Agent", "Caller", "Customer", "Thanks", "Thank", "Hello", "Hi", "Team", "Support", "Sure",
     "Yes", "Please", "Guten", "Tag", "Ihre", "Wie", "Quel", "Rappeler", "Bonjour", "Hallo",
     "Kunde", "Kundin", "Anrufer", "Mitarbeiter", "Client", "Conseiller", "Appelant", "Refund",
     "Logged", "Card", "Identity", "Vorgang", "Erstattung", "Remboursement", "Merci", "Danke",
-    "Dear", "Sir", "Madam",
+    "Dear", "Sir", "Madam", "Best", "Kind", "Regards", "Relative", "Mr", "Ms", "Mrs", "Dr",
 })
 
 
@@ -43,10 +46,11 @@ def _cued_spans(text: str) -> list[tuple[int, int]]:
     ("Best regards, Christine Schultz Please use …" -> Christine Schultz)."""
     spans = []
     for match in _CUED.finditer(text):
-        start = match.start(1)
+        group = 1 if match.group(1) else 2
+        start, name = match.start(group), match.group(group)
         kept = ""
-        for word in re.finditer(r"\S+", match.group(1)):
-            candidate = match.group(1)[:word.end()]
+        for word in re.finditer(r"\S+", name):
+            candidate = name[:word.end()]
             if not _acceptable(candidate):
                 break
             kept = candidate
@@ -66,12 +70,13 @@ class EnglishNames:
         self._lock = threading.Lock()
 
     def find_many(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """spaCy PERSON spans per text, in one batched ``nlp.pipe`` call."""
         with self._lock:
             docs = list(self._nlp.pipe(texts, batch_size=32))
-        results = []
-        for text, doc in zip(texts, docs, strict=True):
-            spans = {(e.start_char, e.end_char) for e in doc.ents
-                     if e.label_ == "PERSON" and _acceptable(e.text)}
-            spans.update(_cued_spans(text))
-            results.append(sorted(spans))
-        return results
+        return [sorted((e.start_char, e.end_char) for e in doc.ents
+                       if e.label_ == "PERSON" and _acceptable(e.text)) for doc in docs]
+
+
+def find_cued_names(text: str) -> list[tuple[int, int]]:
+    """Latin-script names after cues; cheap, so it runs on every free text."""
+    return _cued_spans(text)

@@ -31,9 +31,10 @@ SURNAME = "(?:" + "|".join(_COMPOUND_SURNAMES) + f"|[{_SINGLE_SURNAMES}])"
 _HAN = r"[\u4e00-\u9fff]"
 _CUE_BEFORE = (r"(?:客户|顾客|用户|联系人|姓名|名字|户名|持卡人|收件人|寄件人|患者|来电人|"
                r"我是|我叫|叫做|您好|你好|尊敬的|致电|转给|交给|同事|经理|主管|坐席|客服|"
-               r"专员|爱人|家人|家属|女儿|儿子|丈夫|妻子|老公|老婆|母亲|父亲|代收人)[：:，, ]?")
+               r"专员|爱人|家人|家属|女儿|儿子|丈夫|妻子|老公|老婆|母亲|父亲|代收人|核验|核实)"
+               r"[：:，, ]?")
 _TITLE_AFTER = (r"(?:先生|女士|小姐|老师|经理|主任|同学|师傅|总监|医生|阿姨|叔叔|"
-                r"敬上|负责|跟进|代收|代为)")
+                r"敬上|负责|跟进|代收|代为|为您服务)")
 _SURNAME_TITLE = r"(?:先生|女士|小姐)"  # 黄女士: a surname and a title name a person too
 # A given name never runs into these (罗想来电 -> 罗想, not 罗想来).
 _STOP_CHARS = set("来说的了在是要想打电已和与对给把被从向也都就还又请问表称反投咨致帮会到将让叫")
@@ -45,6 +46,10 @@ _NAME_TAGS = {"nr", "nrfg", "nrt"}
 _CUED = re.compile(rf"{_CUE_BEFORE}({SURNAME}{_HAN}{{1,2}})"
                    rf"|({SURNAME}{_HAN}{{1,2}}?){_TITLE_AFTER}")
 _ADDRESSED = re.compile(rf"(?<![\u4e00-\u9fff]){SURNAME}{_SURNAME_TITLE}")
+_LATIN_TITLE = re.compile(rf"(?:Mr|Mrs|Ms|Miss|Dr|this is|I'm|I am|name is)\.? "
+                          rf"({SURNAME}{_HAN}{{0,2}})")
+_OPENING = re.compile(rf"(?:^|(?<=[。！？\n]))({SURNAME}{_HAN}{{1,2}}?)"
+                      rf"(?:来电|修改|咨询|反馈|表示|投诉|申请|要求|说)")
 _SURNAME_AT = re.compile(SURNAME)
 
 _init_lock = threading.Lock()
@@ -107,6 +112,8 @@ def find_chinese_names(text: str) -> list[tuple[int, int]]:
         if _plausible(name):
             spans.add((start, start + len(name)))
     spans.update(match.span() for match in _ADDRESSED.finditer(text))
+    spans.update(match.span(1) for match in _LATIN_TITLE.finditer(text))
+    spans.update(match.span(1) for match in _OPENING.finditer(text) if _plausible(match.group(1)))
     return _without_overlaps(sorted(spans))
 
 

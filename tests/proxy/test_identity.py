@@ -15,9 +15,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
 from proxy.identity import Authenticator, AuthError
 from proxy.settings import Identity
+from tests.support import serve_in_thread
 
 SECRET = "a-shared-secret-of-at-least-32-characters!"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -161,3 +165,16 @@ async def test_no_credentials_and_bad_scheme() -> None:
         await authenticator().authenticate({"x-role": "dpo"})
     with pytest.raises(AuthError, match="Bearer"):
         await authenticator().authenticate({"authorization": "Basic dXNlcjpwYXNz"})
+
+
+async def test_rs256_verifies_against_jwks_url(jwks_file: Path) -> None:
+    document = jwks_file.read_text()
+    app = Starlette(routes=[Route("/jwks.json", lambda _: Response(
+        document, media_type="application/json"))])
+    with serve_in_thread(app) as base:
+        auth = authenticator(algorithms=["RS256"], hs_secret=None, jwks_url=f"{base}/jwks.json")
+        token = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa1"})
+        assert (await check(auth, token)).subject == "alice"
+        forged = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "nope"})
+        with pytest.raises(AuthError, match="no matching signing key"):
+            await check(auth, forged)
