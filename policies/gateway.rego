@@ -3,6 +3,7 @@
 # Input (filled by the gateway, never by the caller):
 #   caller:   {sub, role, region, purpose, tenant, method}
 #   request:  {method, system, path, action}   action: read|write|delete|detokenize|dsar_*
+#                                               or an admin action (data.admin.actions)
 #   subject:  {region, source}                  region null when unknown
 #   upstream: {region}                          target upstream of a write, if chosen
 #   transfer: {consent}                         subject's separate consent to transfers
@@ -27,6 +28,10 @@ action := input.request.action if {
 
 dsar_action if startswith(action, "dsar_")
 
+# The gateway's own API (audit, evidence, policy, residency directory): data.admin.actions
+# names them, data.roles[role].admin says who may.
+admin_action if data.admin.actions[action]
+
 role_known if {
 	is_string(input.caller.role)
 	data.roles[input.caller.role]
@@ -37,6 +42,11 @@ role_permits_action if {
 	permitted == action
 }
 
+role_permits_admin if {
+	some permitted in data.roles[input.caller.role].admin
+	permitted == action
+}
+
 # --- reasons to refuse -------------------------------------------------------------
 
 deny contains "unknown role" if not role_known
@@ -44,12 +54,19 @@ deny contains "unknown role" if not role_known
 deny contains concat("", ["unknown action '", action, "'"]) if {
 	not actions[action]
 	not dsar_action
+	not admin_action
 }
 
 deny contains concat("", ["role ", input.caller.role, " may not ", action]) if {
 	role_known
 	actions[action]
 	not role_permits_action
+}
+
+deny contains concat("", ["role ", input.caller.role, " may not ", action]) if {
+	role_known
+	admin_action
+	not role_permits_admin
 }
 
 deny contains concat("", ["role ", input.caller.role, " may not run DSAR step ", dsar.step]) if {
@@ -138,6 +155,7 @@ route_region := residency.subject_region if {
 	allow
 	action != "detokenize"
 	not dsar_action
+	not admin_action
 } else := null
 
 fanout := residency.fanout_regions if {
@@ -174,6 +192,8 @@ elevated if not allow
 elevated if action == "detokenize"
 
 elevated if dsar_action
+
+elevated if admin_action
 
 elevated if obligations.record_transfer
 

@@ -11,10 +11,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from proxy.audit.api import audit_routes
 from proxy.caller import Caller
+from proxy.decisions.admin import policy_admin_routes
 from proxy.errors import GatewayError
 from proxy.identity import Authenticator, AuthError
 from proxy.logs import event
 from proxy.pii.detokenize import detokenize_route
+from proxy.residency_admin import residency_admin_routes
 from proxy.respond import send_error
 from proxy.runtime import Runtime
 
@@ -40,7 +42,9 @@ class AdminAuth:
     def routes(self) -> Sequence[BaseRoute]:
         runtime = self._runtime
         return [detokenize_route(runtime.masker, self._may_detokenize, self._detokenized),
-                *audit_routes(runtime.audit, self.authorize, runtime.evidence)]
+                *audit_routes(runtime.audit, self.authorize, runtime.evidence),
+                *policy_admin_routes(runtime.decisions, self.authorize),
+                *residency_admin_routes(runtime.residency, self.authorize, runtime.audit)]
 
     async def _may_detokenize(self, caller: Caller) -> bool:
         return await self.authorize(caller, "detokenize")

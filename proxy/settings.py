@@ -156,25 +156,8 @@ class Limits(_Model):
     pool_size_per_upstream: int = Field(default=100, gt=0)
 
 
-_EU = ("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
-       "IS LI NO").split()
-
-
-class Residency(_Model):
-    """How the gateway learns a subject's home region besides the routing key."""
-
-    # A record's country (ISO 3166 alpha-2) on writes -> region.
-    country_regions: dict[str, str] = {**{c: "eu" for c in _EU}, "CN": "cn", "US": "us"}
-    # Query parameters that identify a subject, by identifier kind.
-    query_keys: dict[str, Literal["email", "phone", "national_id", "subject_id"]] = {
-        "email": "email", "customer_email": "email", "phone": "phone", "mobile": "phone",
-        "caller_number": "phone", "national_id": "national_id", "customer_id": "subject_id",
-    }
-    country_fields: list[str] = ["country", "country_code", "国家"]
-
-
-_EU = ("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
-       "IS LI NO").split()
+_EU = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+       "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO")
 
 
 class Residency(_Model):

@@ -90,7 +90,7 @@ class Detector:
                 spans = spans + find_chinese_names(text)
             found += [(Finding("PERSON", s, e, _NAME_SCORE), len(self._recognizers))
                       for s, e in spans]
-            results.append(_resolve(found))
+            results.append(_with_repeats(text, _resolve(found)))
         return results
 
 
@@ -98,6 +98,22 @@ def _wants_english(text: str, language: Language) -> bool:
     if language == "zh":
         return False
     return language == "en" or bool(_LATIN_WORDS.search(text))
+
+
+def _with_repeats(text: str, findings: list[Finding]) -> list[Finding]:
+    """A value found once is personal data wherever else it occurs in the same text."""
+    extra: list[Finding] = []
+    for f in findings:
+        value = text[f.start:f.end]
+        if len(value) < (2 if _HAN.search(value) else 4):
+            continue
+        start = text.find(value)
+        while start >= 0:
+            end = start + len(value)
+            if all(end <= k.start or start >= k.end for k in (*findings, *extra)):
+                extra.append(Finding(f.entity_type, start, end, f.score))
+            start = text.find(value, start + 1)
+    return sorted(findings + extra, key=lambda f: f.start) if extra else findings
 
 
 def _resolve(found: list[tuple[Finding, int]]) -> list[Finding]:

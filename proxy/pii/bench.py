@@ -19,7 +19,6 @@ from proxy.pii.corpus import generate_corpus
 from proxy.pii.recognizers.cn_resident_id import is_resident_id
 
 _LOCALES = ("en_US", "de_DE", "fr_FR", "zh_CN")
-_FIELDS = ("name", "email", "phone", "address", "birth_date", "national_id", "bank_card")
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,7 @@ def contact(fake: Faker, locale: str, rng: random.Random, notes: bool) -> dict[s
 
 
 def contact_page(seed: int, size: int = 50, notes: bool = True) -> dict[str, Any]:
+    """A Faker contact page (used when the demo CRM package is not available)."""
     rng = random.Random(seed)
     fakers = {locale: Faker(locale) for locale in _LOCALES}
     for fake in fakers.values():
@@ -86,8 +86,46 @@ def transcripts(count: int, seed: int, size: int = 2048) -> list[tuple[str, list
     return out
 
 
-def page_values(page: dict[str, Any]) -> list[str]:
-    return [str(c[f]) for c in page["results"] for f in (*_FIELDS, "iban")]
+_PII_KEYS = frozenset({"name", "first_name", "last_name", "email", "phone", "birth_date",
+                       "national_id", "bank_card", "iban", "address", "street", "value"})
+
+
+def page_values(node: Any, key: str | None = None) -> list[str]:
+    """Raw personal values of a CRM page: strings under the usual personal-data keys."""
+    if isinstance(node, dict):
+        return [v for k, child in node.items() for v in page_values(child, k)]
+    if isinstance(node, list):
+        return [v for child in node for v in page_values(child, key)]
+    return [node] if isinstance(node, str) and key in _PII_KEYS and len(node) >= 4 else []
+
+
+def demo_pages(count: int) -> list[tuple[dict[str, Any], list[str]]] | None:
+    """Pages of 50 contacts from the demo CRM, with the personal values their notes contain;
+    ``None`` when the demo package is not available."""
+    try:
+        from proxy.demo.dataset import build_dataset
+    except ImportError:
+        return None
+    dataset = build_dataset(contacts_per_region=50, annotate=True)
+    pages = []
+    for region, data in list(dataset.regions.items())[:count]:
+        contacts = list(data.contacts)
+        noted = [value for (r, kind, _, _), text in dataset.annotations.items()
+                 if r == region and kind == "contact" for _, value in text.pii]
+        pages.append(({"results": contacts}, page_values(contacts) + noted))
+    return pages
+
+
+def demo_transcripts(count: int) -> list[tuple[str, list[str]]] | None:
+    """Call transcripts of the demo CRM (about 2 KB each) with their personal values."""
+    try:
+        from proxy.demo.dataset import build_dataset
+    except ImportError:
+        return None
+    dataset = build_dataset(contacts_per_region=max(4, count), annotate=True)
+    calls = [text for (_, kind, _, field_name), text in dataset.annotations.items()
+             if kind == "call" and field_name == "transcript" and len(text.value) >= 1800]
+    return [(text.value, [value for _, value in text.pii]) for text in calls[:count]]
 
 
 def hidden_share(output: str, raw_values: list[str]) -> float:

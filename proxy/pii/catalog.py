@@ -87,13 +87,16 @@ class Catalog:
         else:
             self._fields[normalize_field(name)] = rule
 
-    def rule(self, system: str, pattern: str, keys: tuple[str, ...]) -> FieldRule:
-        """``pattern`` is the dotted path with ``*`` for list items; ``keys`` are the object
-        keys on the path, nearest first: a value inside ``address: {...}`` is an address."""
+    def rule(self, system: str, path: tuple[str | int, ...]) -> FieldRule:
+        """The rule for a value at ``path`` (object keys and list positions). Its dotted form
+        with ``*`` for list items is matched first, then the object keys on the path, nearest
+        first: a value inside ``address: {...}`` is an address."""
+        pattern = ".".join("*" if isinstance(p, int) else p for p in path)
         cache_key = (system, pattern)
         cached = self._cache.get(cache_key)
         if cached is not None:
             return cached
+        keys = (p for p in reversed(path) if isinstance(p, str))
         rule = self._paths.get(pattern) or next(
             (r for r in (self._fields.get(normalize_field(k)) for k in keys) if r), _OTHER)
         with self._lock:

@@ -20,7 +20,7 @@ BASELINE_ALIASES = {"DATE_TIME": "DATE_OF_BIRTH"}
 CHECKSUM_TYPES = frozenset({"CN_RESIDENT_ID", "CREDIT_CARD", "IBAN_CODE", "DE_TAX_ID",
                             "FR_NIR", "CN_USCC", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "NL_BSN",
                             "PL_PESEL", "SE_PERSONNUMMER", "FI_PERSONAL_IDENTITY_CODE",
-                            "BE_NATIONAL_NUMBER", "EU_VAT_ID"})
+                            "BE_NATIONAL_NUMBER", "EU_VAT_ID", "UK_NHS"})
 
 
 @dataclass
@@ -104,3 +104,40 @@ def format_reports(ours: Report, baseline: Report | None) -> str:
             line += f"  {base.precision:>7.3f} {base.recall:>7.3f}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def demo_corpus(seed: int = 7, contacts_per_region: int = 50) -> tuple[list[Sample], list[list[
+        tuple[int, int]]]]:
+    """The demo CRM's annotated free texts (written by a different generator than ours) as
+    samples, with the spans of their non-personal look-alikes (order numbers, timestamps …)."""
+    from proxy.demo.dataset import build_dataset
+
+    dataset = build_dataset(seed, contacts_per_region, annotate=True)
+    samples, decoys = [], []
+    for (region, kind, record, field_name), text in dataset.annotations.items():
+        spans = tuple((entity, i, i + len(value)) for entity, value in text.pii
+                      for i in _occurrences(text.value, value))
+        language = "zh_CN" if any("\u4e00" <= ch <= "\u9fff" for ch in text.value) else "en_US"
+        samples.append(Sample(f"{region}-{kind}-{record}-{field_name}", language, kind,
+                              text.value, spans))
+        decoys.append([(i, i + len(value)) for _, value in text.decoys
+                       for i in _occurrences(text.value, value)])
+    return samples, decoys
+
+
+def _occurrences(text: str, value: str) -> list[int]:
+    found, start = [], text.find(value)
+    while value and start >= 0:
+        found.append(start)
+        start = text.find(value, start + 1)
+    return found
+
+
+def decoy_rate(predicted: Sequence[Spans], decoys: Sequence[list[tuple[int, int]]]) -> float:
+    """Share of look-alikes (order numbers, timestamps, amounts …) reported as personal data."""
+    total = hit = 0
+    for spans, sample_decoys in zip(predicted, decoys, strict=True):
+        for start, end in sample_decoys:
+            total += 1
+            hit += any(s < end and start < e for _, s, e in spans)
+    return hit / total if total else 0.0

@@ -172,7 +172,7 @@ class Masker:
     def _classify(self, work: _Work, profile: Profile, system: str) -> None:
         free_text: list[int] = []
         for index, leaf in enumerate(work.leaves):
-            rule = self.catalog.rule(system, leaf.pattern, leaf.keys)
+            rule = self.catalog.rule(system, leaf.path)
             text = str(leaf.value)
             self._check_length(text)
             if rule.kind == "ignore" or not text.strip():

@@ -19,11 +19,12 @@ _CUES = (r"Mr|Mrs|Ms|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|Monsieur|Madame|Dear|Hi|Hel
          r"|je suis|ici|pour|le client|la cliente|regards|Regards|Sincerely|Thanks"
          r"|handed over to|escalated to|assigned to|agreed with|Verified|address for"
          r"|daughter|son|wife|husband|partner|mother|father|colleague|Tochter|Sohn|Frau"
-         r"|Mann|fille|fils|épouse|mari|Relative|relative")
+         r"|Mann|fille|fils|épouse|mari|Relative|handled by|served by|signed by|approved by")
 _VERBS_AFTER = (r"called|wrote|said|asked|reported|emailed|phoned|complained|rief an|schrieb"
                 r"|a appelé|a écrit|女士|先生|小姐|敬上|来电|身份")
-_CUED = re.compile(rf"(?:(?<![A-Za-z])(?i:{_CUES})\.?,? |(?:我是|我叫|客户|家人|联系人|核验)\s?)"
-                   rf"{_NAME}|{_NAME}(?=\s?(?:{_VERBS_AFTER}))")
+_TITLES = r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|M)\.? "
+_CUED = re.compile(rf"(?:(?<![A-Za-z])(?i:{_CUES})\.?,? (?:{_TITLES})?"
+                   rf"|(?:我是|我叫|客户|家人|联系人|核验)\s?){_NAME}|{_NAME}(?=\s?(?:{_VERBS_AFTER}))")
 # Words that start sentences or name roles; spaCy's small English model tags some as PERSON.
 _NOT_NAMES = frozenset({
     "Agent", "Caller", "Customer", "Thanks", "Thank", "Hello", "Hi", "Team", "Support", "Sure",
@@ -70,11 +71,30 @@ class EnglishNames:
         self._lock = threading.Lock()
 
     def find_many(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        """spaCy PERSON spans per text, in one batched ``nlp.pipe`` call."""
+        """spaCy PERSON spans per text. Only sentences with a capitalized word inside them
+        (where a name can be) go to the model, all in one batched ``nlp.pipe`` call."""
+        pieces = [(i, start, text[start:end]) for i, text in enumerate(texts)
+                  for start, end in _name_bearing_sentences(text)]
         with self._lock:
-            docs = list(self._nlp.pipe(texts, batch_size=32))
-        return [sorted((e.start_char, e.end_char) for e in doc.ents
-                       if e.label_ == "PERSON" and _acceptable(e.text)) for doc in docs]
+            docs = list(self._nlp.pipe((piece for _, _, piece in pieces), batch_size=64))
+        spans: list[list[tuple[int, int]]] = [[] for _ in texts]
+        for (i, offset, _), doc in zip(pieces, docs, strict=True):
+            spans[i].extend((offset + e.start_char, offset + e.end_char) for e in doc.ents
+                            if e.label_ == "PERSON" and _acceptable(e.text))
+        return [sorted(found) for found in spans]
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|St|Mme|Mlle)\.")
+# A capitalized word after a lower-case word or a comma: a sentence start is not evidence.
+_INNER_CAPITAL = re.compile(r"(?:[a-zà-ÿ,;)]\s+|[\u4e00-\u9fff，：]\s*)[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]")
+
+
+def _name_bearing_sentences(text: str) -> list[tuple[int, int]]:
+    # "Mr." does not end a sentence: split a same-length copy without those dots.
+    unsplit = _ABBREVIATION.sub(lambda m: m.group(1) + " ", text)
+    return [match.span() for match in _SENTENCE.finditer(unsplit)
+            if _INNER_CAPITAL.search(match.group(0))]
 
 
 def find_cued_names(text: str) -> list[tuple[int, int]]:

@@ -17,16 +17,6 @@ class Leaf:
     value: str | int | float
     owner: Path  # path of the object the leaf belongs to (for subject keys)
 
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """Object keys on the path, nearest first."""
-        return tuple(p for p in reversed(self.path) if isinstance(p, str))
-
-    @property
-    def pattern(self) -> str:
-        """Dotted path with ``*`` for list positions: the catalog's path key."""
-        return ".".join("*" if isinstance(p, int) else p for p in self.path)
-
 
 def leaves(node: Any, path: Path = (), owner: Path = ()) -> Iterator[Leaf]:
     """Every string and number in ``node`` (booleans and nulls hold no personal data)."""

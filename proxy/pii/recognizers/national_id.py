@@ -1,4 +1,5 @@
-"""EU national identity numbers, one recognizer instance per country, validated by stdnum.
+"""European national identity numbers (EU and the UK NHS number), one recognizer instance per
+country, validated by stdnum.
 
 Formats that are only digits with a weak check (DE tax id, NL BSN, PL PESEL, BE number, SE
 personnummer without separator) count only after a context word; the others stand alone.
@@ -15,6 +16,7 @@ from stdnum.es import dni as es_dni
 from stdnum.es import nie as es_nie
 from stdnum.fi import hetu as fi_hetu
 from stdnum.fr import nir as fr_nir
+from stdnum.gb import nhs as gb_nhs
 from stdnum.it import codicefiscale as it_cf
 from stdnum.nl import bsn as nl_bsn
 from stdnum.pl import pesel as pl_pesel
@@ -58,6 +60,8 @@ FORMATS = (
     NationalIdFormat("FI_PERSONAL_IDENTITY_CODE", r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]",
                      r"\d{6}[-+A-Z]\d{3}[0-9A-Z]", fi_hetu.is_valid,
                      ("henkilötunnus", "hetu", "personal identity code"), False),
+    NationalIdFormat("UK_NHS", r"\d{3} ?\d{3} ?\d{4}", r"\d{3} ?\d{3} ?\d{4}", gb_nhs.is_valid,
+                     ("nhs",), True),
     NationalIdFormat("BE_NATIONAL_NUMBER", r"\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}",
                      r"\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}", be_nn.is_valid,
                      ("rijksregister", "registre national", "national number", "nn"), True),

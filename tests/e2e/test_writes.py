@@ -1,0 +1,151 @@
+"""Writes go to the subject's home region; the residency directory the gateway fills from
+writes (and administrators correct through the admin API or CLI) routes later requests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from proxy.cli import main
+from tests.e2e.helpers import Demo, token
+from tests.support import write_config
+
+DPO = token("dpo", "eu", sub="dpo-1")
+
+
+def _contact(email: str, country: str) -> dict[str, str]:
+    return {"first_name": "Wei", "last_name": "Li", "email": email, "country": country}
+
+
+def _emails(demo: Demo, region: str) -> set[str]:
+    return {c["email"] for c in demo.dataset.regions[region].contacts}
+
+
+def _lookup(demo: Demo, email: str):
+    with demo.client() as client:
+        return client.post("/admin/residency/lookup", headers=DPO,
+                           json={"kind": "email", "value": email})
+
+
+def _set_home(demo: Demo, email: str, region: str) -> None:
+    with demo.client() as client:
+        answer = client.put("/admin/residency", headers=DPO, json={
+            "kind": "email", "value": email, "region": region,
+            "reason": "home region confirmed by the customer"})
+    assert answer.status_code == 200, answer.text
+
+
+def test_write_of_a_cn_subject_to_the_eu_upstream_is_refused(demo: Demo) -> None:
+    email = "wei.li.moved@example.cn"
+    _set_home(demo, email, "cn")
+    agent = {**token("agent", "eu"), "X-Subject-Region": "eu"}
+    with demo.client() as client:
+        created = client.post("/crm/contacts", headers=agent, json=_contact(email, "DE"))
+        patched = client.patch("/crm/contacts/1", headers=agent, json={"email": email})
+    for answer in (created, patched):
+        assert answer.status_code == 403
+        assert answer.json()["detail"] == (
+            "write refused: subject's home region is cn, target upstream is eu")
+    assert email not in _emails(demo, "eu")
+
+
+def test_write_to_the_home_region_fills_the_directory_which_routes_later_reads(
+        demo: Demo) -> None:
+    email = "new.customer.e2e@example.org"
+    with demo.client() as client:
+        created = client.post("/crm/contacts", json=_contact(email, "CN"),
+                              headers={**token("agent", "eu"), "X-Subject-Region": "cn"})
+        assert created.status_code == 201, created.text
+        assert email in _emails(demo, "cn")
+        entry = _lookup(demo, email).json()
+        assert (entry["kind"], entry["region"], entry["source"]) == ("email", "cn", "write")
+        # No routing key: the directory sends the read to cn, where a CN agent reads locally...
+        local = client.get("/crm/contacts", params={"email": email},
+                           headers=token("agent", "cn"))
+        # ...and an EU agent's read of the same subject is a PIPL transfer.
+        abroad = client.get("/crm/contacts", params={"email": email},
+                            headers=token("agent", "eu"))
+    assert local.status_code == 200 and "x-gateway-regions" not in local.headers
+    assert [c["customer_id"] for c in local.json()["results"]] == [
+        created.json()["customer_id"]]
+    assert email not in local.text
+    assert abroad.status_code == 403 and "transfer cn->eu denied" in abroad.json()["detail"]
+
+
+def test_write_without_routing_key_goes_to_the_record_country_region(demo: Demo) -> None:
+    email = "routed.by.country@example.com"
+    with demo.client() as client:
+        created = client.post("/crm/contacts", json=_contact(email, "US"),
+                              headers=token("agent", "eu"))
+    assert created.status_code == 201, created.text
+    assert email in _emails(demo, "us") and email not in _emails(demo, "eu")
+
+
+# --- residency directory administration -----------------------------------------------
+
+def test_directory_admin_api_needs_the_policy_permission(demo: Demo) -> None:
+    body = {"kind": "email", "value": "someone@example.com"}
+    with demo.client() as client:
+        assert client.post("/admin/residency/lookup", json=body).status_code == 401
+        for role in ("agent", "compliance", "admin"):
+            answer = client.post("/admin/residency/lookup", json=body,
+                                 headers=token(role, "eu"))
+            assert answer.status_code == 403, role
+        correction = {**body, "region": "us", "reason": "test"}
+        assert client.put("/admin/residency", json=correction,
+                          headers=token("supervisor", "eu")).status_code == 403
+
+
+def test_directory_correction_and_deletion_are_audited_without_the_identifier(
+        demo: Demo) -> None:
+    email = "Audited.Subject@Example.com"
+    _set_home(demo, email, "us")
+    _set_home(demo, email.lower(), "eu")  # same subject: identifiers are normalized
+    assert _lookup(demo, email).json()["region"] == "eu"
+    with demo.client() as client:
+        deleted = client.post("/admin/residency/delete", headers=DPO,
+                              json={"kind": "email", "value": email})
+        assert deleted.json() == {"deleted": 1}
+        assert _lookup(demo, email).status_code == 404
+        audit = client.post("/admin/audit/search", headers=DPO,
+                            json={"subject": email.lower(), "caller": "dpo-1"})
+    kinds = [e["kind"] for e in audit.json()["entries"]]
+    assert kinds.count("residency.update") >= 2 and "residency.delete" in kinds
+    assert email.lower() not in audit.text.lower()
+    updates = [e["fields"] for e in audit.json()["entries"] if e["kind"] == "residency.update"]
+    assert {(u["previous_region"], u["region"]) for u in updates} >= {(None, "us"),
+                                                                      ("us", "eu")}
+
+
+@pytest.mark.parametrize("body", [
+    {"kind": "passport", "value": "zhang@example.cn", "region": "cn", "reason": "x"},
+    {"kind": "email", "value": "zhang@example.cn", "region": "CN!", "reason": "x"},
+    {"kind": "email", "value": "zhang@example.cn", "region": "cn",
+     "reason": "customer wrote from zhang@example.cn"},
+])
+def test_bad_corrections_are_refused_without_echoing_the_identifier(demo: Demo, body) -> None:
+    with demo.client() as client:
+        answer = client.put("/admin/residency", headers=DPO, json=body)
+    assert answer.status_code == 422
+    assert "zhang" not in answer.text
+    assert _lookup(demo, "zhang@example.cn").status_code == 404
+
+
+def test_residency_cli_reads_and_corrects_the_gateway_directory(demo: Demo, tmp_path: Path,
+                                                               capsys) -> None:
+    config = write_config(tmp_path / "gateway.yaml", demo.config)
+    email = "cli.subject@example.com"
+    common = ["--config", str(config), "--kind", "email", "--value", email]
+    assert main(["residency", "get", *common]) == 1
+    assert main(["residency", "set", *common, "--region", "us",
+                 "--reason", "ticket 42: customer moved"]) == 0
+    capsys.readouterr()
+    assert _lookup(demo, email).json()["region"] == "us"  # the gateway sees the CLI's entry
+    _set_home(demo, email, "cn")
+    assert main(["residency", "get", *common]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["region"], shown["source"]) == ("cn", "admin")
+    assert main(["residency", "delete", *common]) == 0
+    assert _lookup(demo, email).status_code == 404
