@@ -56,10 +56,15 @@ class AdminAuth:
         event(log, "detokenize", caller_role=caller.role, returned=ok, failed=failed)
 
 
+class PublicRoute(Route):
+    """A route that proves its caller some other way (e.g. a signed, expiring link), so the
+    gateway does not ask for an identity."""
+
+
 def authenticated(route: BaseRoute, authenticator: Authenticator) -> BaseRoute:
     """The route, answering 401 unless the request carries a valid identity, which its
     endpoint then finds in ``request.state.caller``."""
-    if isinstance(route, Route):
+    if isinstance(route, Route) and not isinstance(route, PublicRoute):
         route.app = _Authenticated(route.app, authenticator)
     return route
 

@@ -82,9 +82,9 @@ async def pg(backend: tuple[str, str | None], tmp_path: Path):  # noqa: F811
 
 async def test_two_processes_run_every_task_exactly_once(pg) -> None:
     h, (url, schema), data_dir = pg
-    ids = await approved_cases(h, 10)
     workers = [start_worker(url, schema, data_dir, 0.05) for _ in range(2)]
     try:
+        ids = await approved_cases(h, 10)  # once both are polling
         await wait_completed(h, ids, 120)
     finally:
         for process in workers:
