@@ -26,8 +26,10 @@ OPERATIONS: list[tuple[str, str, str | None, str]] = [
     ("post", "/requests/{case_id}/download-link", None,
      "An expiring signed link to the access report / export"),
     ("get", "/requests/{case_id}/download", None,
-     "Download the report (query: expires, signature from download-link)"),
+     "Download the report: no credentials, the signed link (query: expires, signature "
+     "from download-link) is the proof"),
 ]
+PUBLIC = {("get", "/requests/{case_id}/download")}
 _ERRORS = {"403": "not allowed by the policy, or an invalid link",
            "404": "no such request", "409": "the request's state does not allow this step",
            "422": "invalid input, or a rule (deadline, code) refuses it"}
@@ -38,7 +40,8 @@ def openapi_document(prefix: str, bodies: dict[str, type[BaseModel]]) -> dict[st
     schemas: dict[str, Any] = {}
     for method, path, body, summary in OPERATIONS:
         operation: dict[str, Any] = {
-            "summary": summary, "security": [{"bearer": []}],
+            "summary": summary,
+            "security": [] if (method, path) in PUBLIC else [{"bearer": []}],
             "responses": {"200": {"description": "the request (JSON)"},
                           **{code: {"description": text} for code, text in _ERRORS.items()}}}
         if "{case_id}" in path:

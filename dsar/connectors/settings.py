@@ -29,7 +29,8 @@ def _check_template_text(text: str) -> str:
     try:
         names = placeholders(text)
     except ValueError:
-        raise ValueError(f"{text!r}: unbalanced braces (write {{{{ and }}}} for literal ones)")
+        raise ValueError(f"{text!r}: unbalanced braces (write {{{{ and }}}} for literal ones)") \
+            from None
     for name in names:
         if not _PLACEHOLDER_NAME.match(name):
             raise ValueError(f"{text!r}: placeholder {{{name}}} must be a plain field name")

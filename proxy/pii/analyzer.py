@@ -1,7 +1,8 @@
 """Our detector: Presidio recognizers behind an RE2 prefilter, plus name finders.
 
 ``Detector.analyze_many`` is the entry point for free text: it batches all English NER of
-one document through a single ``nlp.pipe`` call. Results are plain ``Finding`` tuples.
+one document through a single ``nlp.pipe`` call. Results are ``Finding`` records with
+character offsets, never copies of the values.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Finding:
 
 
 class Detector:
+    """Thread-safe after construction: recognizers are stateless, spaCy runs under a lock."""
+
     def __init__(self, recognizers: Sequence[ValidatedRecognizer],
                  english: EnglishNames | None, min_score: float = 0.5) -> None:
         self._recognizers = list(recognizers)
@@ -46,11 +49,6 @@ class Detector:
         english = EnglishNames(spacy_model) if spacy_model else None
         return cls(default_recognizers(), english, min_score)
 
-    @property
-    def entity_types(self) -> list[str]:
-        names = {r.supported_entities[0] for r in self._recognizers}
-        return sorted(names | {"PERSON"})
-
     def patterns(self, text: str) -> list[Finding]:
         """Pattern recognizers only (the prefilter picks which ones run)."""
         found: list[tuple[Finding, int]] = []
@@ -62,14 +60,10 @@ class Detector:
                                           result.score), rank))
         return _resolve(found)
 
-    def whole_value_type(self, value: str, among: frozenset[str] | None = None) -> str | None:
+    def whole_value_type(self, value: str) -> str | None:
         """The entity type ``value`` is entirely an instance of, if any (catalog values)."""
-        for recognizer in self._prefilter.candidates(value):
-            if among is not None and recognizer.ENTITY not in among:
-                continue
-            if recognizer.matches_whole(value):
-                return recognizer.ENTITY
-        return None
+        return next((r.ENTITY for r in self._prefilter.candidates(value)
+                     if r.matches_whole(value)), None)
 
     def analyze(self, text: str, language: Language = "auto", names: bool = True) -> list[Finding]:
         return self.analyze_many([text], language, names)[0]

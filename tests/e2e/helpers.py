@@ -34,7 +34,10 @@ def demo_config(upstreams: dict[str, str], data_dir: Path, policies: Path) -> di
     config = yaml.safe_load(text)
     config["data_dir"] = str(data_dir)
     config["identity"]["hs_secret"] = SECRET
-    config["policy"] = {"policies_dir": str(policies), "run_tests_on_load": False}
+    # A generous decision timeout: the shared test machine can stall a 150 µs decision for
+    # more than the default 50 ms, and a spurious deny would fail unrelated assertions.
+    config["policy"] = {"policies_dir": str(policies), "run_tests_on_load": False,
+                        "timeout_ms": 2000}
     return config
 
 

@@ -1,0 +1,1 @@
+"""`privacy-gateway` subcommands of the DSAR service (discovered by proxy.cli)."""
