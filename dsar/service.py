@@ -27,9 +27,9 @@ from dsar.notifiers import make_notifier
 from dsar.opendsr import OpenDsrApi
 from dsar.queue import TaskQueue
 from dsar.results import ResultStore
-from dsar.retention import destroy_expired_exports
+from dsar.retention import Retention
 from dsar.settings import DsarSettings, parse_dsar_settings
-from dsar.store import DsarStore
+from dsar.store import DsarStore, now_utc
 from dsar.vault import IdentityVault
 from dsar.verification import OneTimeCodes
 from dsar.worker import Worker
@@ -70,12 +70,13 @@ async def open_service(settings: Settings, runtime: Runtime, authorize: Authoriz
                   lambda case: exports.open(case.id))
     async with TaskRunner(dsar, runtime, results, systems=settings.systems) as runner:
         worker = Worker(dsar, workflow, queue, runner,
-                        CaseCloser(dsar, store, exports.build_export))
+                        CaseCloser(dsar, store, exports.build_export, results.destroy))
         stop = asyncio.Event()
         background = []
         if dsar.worker.enabled if run_worker is None else run_worker:
             background = [asyncio.create_task(worker.run(stop), name="dsar-worker"),
-                          asyncio.create_task(_sweep(workflow, results, stop),
+                          asyncio.create_task(_sweep(Retention(dsar, store, runtime.audit,
+                                                               results.destroy), stop),
                                               name="dsar-retention")]
         try:
             yield DsarService(dsar, workflow, worker,
@@ -87,10 +88,10 @@ async def open_service(settings: Settings, runtime: Runtime, authorize: Authoriz
                     await task
 
 
-async def _sweep(workflow: Workflow, results: ResultStore, stop: asyncio.Event) -> None:
+async def _sweep(retention: Retention, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            await destroy_expired_exports(workflow.store, workflow.audit, results.destroy)
+            await retention.sweep(now_utc())
         except Exception as error:  # retried at the next sweep
             event(log, "dsar_retention_error", error=type(error).__name__)
         with contextlib.suppress(TimeoutError):

@@ -108,6 +108,14 @@ class ExportSettings(_Model):
     link_ttl_minutes: int = Field(default=60 * 24, gt=0)
 
 
+class RetentionSettings(_Model):
+    """How long a closed case (completed, denied, cancelled) keeps the subject's sealed
+    identities: long enough to answer a complaint about how the request was handled. After
+    that only the case skeleton and its timeline (no personal data) remain as evidence."""
+
+    identities_days: int = Field(default=365, gt=0)
+
+
 class Transfer(_Model):
     destination: str
     safeguard: str  # e.g. "adequacy decision", "SCC 2021/914", "PIPL standard contract"
@@ -131,6 +139,7 @@ class DsarSettings(_Model):
     verification: VerificationSettings = VerificationSettings()
     worker: WorkerSettings = WorkerSettings()
     export: ExportSettings = ExportSettings()
+    retention: RetentionSettings = RetentionSettings()
     # system -> region -> how to search, fetch and erase there.
     connectors: dict[str, dict[str, ConnectorSettings]] = {}
     processing: dict[str, ProcessingRecord] = {}

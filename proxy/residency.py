@@ -19,6 +19,7 @@ import phonenumbers
 from sqlalchemy import delete, insert, select, update
 
 from proxy.db import Database
+from proxy.db.master_key import MasterKey
 from proxy.db.tables import residency_entries
 from proxy.pii.masker import Masker
 from proxy.pii.recognizers.national_id import FORMATS
@@ -68,6 +69,12 @@ class ResidencyDirectory:
     def __init__(self, db: Database, key: bytes) -> None:
         self._db = db
         self._key = key
+
+    @classmethod
+    def from_master(cls, db: Database, master: MasterKey) -> ResidencyDirectory:
+        """The directory with its hashing key derived from the database master key, as every
+        process of one deployment (gateway, CLI, DSAR worker) must."""
+        return cls(db, master.derive("residency-directory"))
 
     def hash(self, identifier: Identifier) -> str:
         message = f"{identifier.kind}:{identifier.normalized()}".encode()

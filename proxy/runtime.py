@@ -46,7 +46,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 asyncio.to_thread(Masker.from_settings, _pii_keys(settings.pii, master),
                                   keystore),
                 decisions.start())
-            residency = ResidencyDirectory(services.db, master.derive("residency-directory"))
+            residency = ResidencyDirectory.from_master(services.db, master)
             yield Runtime(services.db, services.log, services.evidence, decisions, masker,
                           keystore, residency)
         finally:

@@ -207,8 +207,10 @@ def _compare(title: str, start: Callable[[bool], contextlib.AbstractContextManag
     results: dict[bool, list[LoadResult]] = {False: [], True: []}
     with start(False) as off, start(True) as on:
         bases = {False: off + path, True: on + path}
-        for url in bases.values():
-            run_load(url, connections=connections, seconds=1, headers=headers)  # warm-up
+        for url in bases.values():  # warm caches one request at a time, then under load
+            for _ in range(5):
+                httpx.get(url, headers=headers, timeout=30)
+            run_load(url, connections=connections, seconds=1, headers=headers)
         for _ in range(rounds):
             for audited, url in bases.items():
                 results[audited].append(run_load(url, connections=connections,

@@ -25,8 +25,6 @@ from proxy.residency_admin import (
 )
 from proxy.settings import Settings
 
-DIRECTORY_KEY_PURPOSE = "residency-directory"  # as proxy.runtime derives it
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("residency", help="view and correct the residency directory")
@@ -68,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 async def _run(settings: Settings, action: str, fields: dict[str, Any]) -> dict[str, Any] | None:
     async with audit_services(settings) as services:
         master = MasterKey.load(settings.database, settings.data_dir)
-        directory = ResidencyDirectory(services.db, master.derive(DIRECTORY_KEY_PURPOSE))
+        directory = ResidencyDirectory.from_master(services.db, master)
         caller = {"sub": f"cli:{getpass.getuser()}", "role": "operator", "method": "cli"}
         if action == "get":
             entry = await directory.get(parse(Lookup, fields).identifier)

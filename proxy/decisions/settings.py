@@ -23,7 +23,7 @@ class PolicySettings(BaseModel):
     # Upload the policy set to the OPA server on start and reload (False: OPA is managed
     # elsewhere, e.g. by a bundle server, and must already hold the same policies).
     opa_push_policies: bool = True
-    timeout_ms: float = Field(default=50.0, gt=0)
+    timeout_ms: float = Field(default=250.0, gt=0)
     cache_ttl_seconds: float = Field(default=5.0, ge=0)
     cache_size: int = Field(default=10_000, ge=0)
     shadow_dir: Path | None = None

@@ -29,6 +29,7 @@ class Finding:
     start: int
     end: int
     score: float
+    merged: tuple[str, ...] = ()  # other entity types inside this span (see ``cover``)
 
 
 class Detector:
@@ -94,20 +95,34 @@ def _wants_english(text: str, language: Language) -> bool:
     return language == "en" or bool(_LATIN_WORDS.search(text))
 
 
+def cover(findings: list[Finding], entity_type: str, start: int, end: int) -> list[Finding]:
+    """``findings`` with ``start:end`` masked too: spans it overlaps merge into one, so no
+    part of the value can stay visible between two findings."""
+    overlapping = [f for f in findings if f.start < end and start < f.end]
+    if any(f.start <= start and end <= f.end for f in overlapping):
+        return findings
+    types = {entity_type} | {t for f in overlapping for t in (f.entity_type, *f.merged)}
+    if overlapping:
+        entity_type = max(overlapping, key=lambda f: f.end - f.start).entity_type
+        start = min(start, *(f.start for f in overlapping))
+        end = max(end, *(f.end for f in overlapping))
+    merged = tuple(sorted(types - {entity_type}))
+    kept = [f for f in findings if f not in overlapping]
+    return sorted([*kept, Finding(entity_type, start, end, 1.0, merged)], key=lambda f: f.start)
+
+
 def _with_repeats(text: str, findings: list[Finding]) -> list[Finding]:
     """A value found once is personal data wherever else it occurs in the same text."""
-    extra: list[Finding] = []
+    result = findings
     for f in findings:
         value = text[f.start:f.end]
         if len(value) < (2 if _HAN.search(value) else 4):
             continue
         start = text.find(value)
         while start >= 0:
-            end = start + len(value)
-            if all(end <= k.start or start >= k.end for k in (*findings, *extra)):
-                extra.append(Finding(f.entity_type, start, end, f.score))
+            result = cover(result, f.entity_type, start, start + len(value))
             start = text.find(value, start + 1)
-    return sorted(findings + extra, key=lambda f: f.start) if extra else findings
+    return result
 
 
 def _resolve(found: list[tuple[Finding, int]]) -> list[Finding]:

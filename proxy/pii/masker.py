@@ -21,10 +21,10 @@ from typing import Any
 
 import ahocorasick
 
-from proxy.pii.analyzer import Detector, Finding, Language
+from proxy.pii.analyzer import Detector, Finding, Language, cover
 from proxy.pii.catalog import GENERIC_TYPES, Catalog
 from proxy.pii.operators import OperatorContext, apply
-from proxy.pii.profiles import Operator, Profile
+from proxy.pii.profiles import Operator, Profile, least_revealing
 from proxy.pii.settings import PiiSettings
 from proxy.pii.tokens import KeyStore, Tokenizer
 from proxy.pii.walker import DROP, Leaf, Path, leaves, rebuild, without_fields
@@ -33,6 +33,7 @@ _PROSE = re.compile(r"[A-Za-zÀ-ÿ]+(?:[\s,]+[A-Za-zÀ-ÿ]+){3}|[\u4e00-\u9fff]{
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # Identifiers that name a subject, strongest first: their key encrypts the record's tokens.
 _SUBJECT_TYPES = ("CN_RESIDENT_ID", "NATIONAL_ID", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER")
+_FORMAT_KEEPING = (Operator.GENERALIZE, Operator.PARTIAL)
 
 
 class MaskingError(Exception):
@@ -232,13 +233,11 @@ class Masker:
         for index, leaf in enumerate(work.leaves):
             if index in work.whole or not isinstance(leaf.value, str):
                 continue
-            found = list(work.findings.get(index, []))
+            found = work.findings.get(index, [])
             for end, (length, entity) in automaton.iter(leaf.value):
-                start = end + 1 - length
-                if all(end < f.start or start >= f.end for f in found):
-                    found.append(Finding(entity, start, end + 1, 1.0))
+                found = cover(found, entity, end + 1 - length, end + 1)
             if found:
-                work.findings[index] = sorted(found, key=lambda f: f.start)
+                work.findings[index] = found
 
     def _subject_key(self, work: _Work, leaf: Leaf) -> str | None:
         if leaf.owner not in work.owner_keys:
@@ -266,11 +265,13 @@ class Masker:
         parts: list[str] = []
         cursor = 0
         for f in sorted(findings, key=lambda f: f.start):
-            operator = profile.operator_for(f.entity_type)
+            operator = least_revealing(profile.operator_for(t) for t in (f.entity_type, *f.merged))
             if operator is Operator.KEEP or f.start < cursor:
                 continue
             counts[f.entity_type] += 1
-            if operator is Operator.DROP:  # a span inside text cannot be dropped: redact it
+            # A span inside text cannot be dropped, and a span merged from several values
+            # has no single format to keep: redact both.
+            if operator is Operator.DROP or (f.merged and operator in _FORMAT_KEEPING):
                 operator = Operator.REDACT
             value = text[f.start:f.end]
             context = self._context(value_keys.get(value.strip(), key_id))

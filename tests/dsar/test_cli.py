@@ -169,14 +169,14 @@ def test_failures_exit_non_zero_with_the_api_message(
 def test_identity_value_from_stdin(gateway: tuple[str, Path], capsys: pytest.CaptureFixture[str],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     base, _ = gateway
-    first = created(capsys, base)
-    monkeypatch.setattr(sys, "stdin", io.StringIO("Carol@Mail.test\n"))
-    second = created(capsys, base)
-    monkeypatch.setattr(sys, "stdin", io.StringIO("carol@mail.test\n"))
-    code, case, err = dsar(capsys, base, "supervisor", "create", "--type", "access",
-                           "--identity", "email=-")
+    email = f"dora-{uuid.uuid4().hex[:8]}@mail.test"
+    code, first, _ = dsar(capsys, base, "supervisor", "create", "--type", "erasure",
+                          "--identity", f"email={email}")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(email.upper() + "\n"))
+    code, second, err = dsar(capsys, base, "supervisor", "create", "--type", "erasure",
+                             "--identity", "email=-")
     assert code == 0, err
-    assert case["duplicate_of"] in {first["id"], second["id"]}  # same e-mail, read from stdin
+    assert first["duplicate_of"] is None and second["duplicate_of"] == first["id"]
 
 
 def test_worker_runs_tasks_and_stops_on_sigterm(gateway: tuple[str, Path],

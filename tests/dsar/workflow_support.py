@@ -46,7 +46,7 @@ def gateway_settings(url: str, schema: str | None, data_dir: Path) -> Settings:
                      "hs_secret": "s" * 32},
         "data_dir": str(data_dir),
         "database": {"url": url, "schema_name": schema},
-        "policy": {"run_tests_on_load": False},
+        "policy": {"run_tests_on_load": False, "timeout_ms": 5000},  # a busy test machine
     })
 
 
@@ -89,7 +89,7 @@ async def harness(backend: tuple[str, str | None], data_dir: Path,
             await migrate.upgrade(services.db)
             master = MasterKey.load(settings.database, data_dir)
             auth = AdminAuth(SimpleNamespace(decisions=decisions))  # type: ignore[arg-type]
-            residency = ResidencyDirectory(services.db, master.derive("residency-directory"))
+            residency = ResidencyDirectory.from_master(services.db, master)
             queue = TaskQueue(services.db, dsar.worker.lease_seconds)
             outbox = data_dir / "outbox.jsonl"
             workflow = Workflow(dsar, DsarStore(services.db), queue, services.log, residency,

@@ -31,8 +31,10 @@ _FR_TYPES = (r"(?:rue|avenue|av\.|boulevard|bd|chemin|place|impasse|allée|quai|
 _ES_IT_TYPES = ("Calle|Avenida|Paseo|Plaza|Camino|Ronda|Vial|Pasadizo|Travesía|Callejón|Cuesta"
                 "|Glorieta|Alameda|Via|Viale|Piazza|Corso|Stretto|Canale|Largo|Vicolo|Contrada"
                 "|Borgo|Strada|Rotonda|Piazzale")
+# City names of several words join them with a lower-case word (Frankfurt am Main, Neunburg
+# vorm Wald); a second capitalized word is more likely the next name in the sentence.
 _POSTCODE_CITY = (r"(?:(?:,\s*|\n)(?:\d{5}|\d{4} ?[A-Z]{2}) [A-ZÄÖÜÉ][\w'-]+"
-                  r"(?: [A-ZÄÖÜÉ][\w'-]+)?)?")  # DE/FR, NL
+                  r"(?: (?:am|an der|im|in der|vorm|ob der|bei|sur|sous|en|lès) [A-ZÄÖÜÉ][\w'-]+)?)?")
 
 
 class StreetAddressRecognizer(ValidatedRecognizer):
