@@ -15,7 +15,7 @@ from typing import Any
 from dsar import deadlines
 from dsar.identities import Identity, RequestType
 from dsar.models import CaseEvent
-from dsar.notifiers import Notifier
+from dsar.notifiers import Notifier, NotifierError
 from dsar.queue import TaskQueue
 from dsar.settings import DsarSettings
 from dsar.store import FINALIZE, Case, DsarStore, Event, Task, deadline_to_json, now_utc
@@ -194,7 +194,7 @@ class Workflow:
         _, case = await self._apply(caller, case_id, "extend",
                                     {"reason": reason, "months": months, "days": days},
                                     extended)
-        await self._notify_extension(case, reason)
+        await self._notify_extension(caller, case, reason)
         return case
 
     async def retry(self, caller: Caller, case_id: str) -> Case:
@@ -272,14 +272,33 @@ class Workflow:
             raise CaseNotFound(case_id)
         return case
 
-    async def _notify_extension(self, case: Case, reason: str) -> None:
+    async def _notify_extension(self, caller: Caller, case: Case, reason: str) -> None:
+        """Tell the subject of the extension and why (GDPR Art. 12(3), CCPA 1798.130). When
+        that cannot be done here (no e-mail identity, or sending failed) the timeline says
+        so and through which channel the controller must send it instead."""
         identities = self.identities(case)
         contact = next((i for i in identities if i.kind == "email"), None)
+        details: dict[str, Any] = {"sent": False}
         if contact is None:
-            return
-        await self._notifier.send(contact, "Your privacy request: extended deadline",
-                                  f"We need more time to answer request {case.id}: {reason}. "
-                                  f"The new deadline is {case.deadline.due.isoformat()}.")
+            details |= {"problem": "the request has no e-mail identity",
+                        "send_through": _fallback_channel(identities)}
+        else:
+            try:
+                await self._notifier.send(
+                    contact, "Your privacy request: extended deadline",
+                    f"We need more time to answer request {case.id}: {reason}. "
+                    f"The new deadline is {case.deadline.due.isoformat()}.")
+                details = {"sent": True, "channel": "email"}
+            except NotifierError as error:
+                details |= {"problem": str(error), "send_through": "email (send again)"}
+        await self.store.record(case.id, "extension_notice", caller.subject, details)
+        self._audit("extension_notice", case.id, caller, details=details)
+
+
+def _fallback_channel(identities: Sequence[Identity]) -> str:
+    if any(i.kind == "phone" for i in identities):
+        return "phone"
+    return "the channel the request arrived by (letter, web form or the requestor's system)"
 
 
 def _json(value: dict[str, Any]) -> str:

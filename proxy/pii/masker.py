@@ -54,8 +54,15 @@ class _Work:
     findings: dict[int, list[Finding]] = field(default_factory=dict)
     whole: dict[int, str] = field(default_factory=dict)
     subjects: dict[Path, str] = field(default_factory=dict)
+    subject_ranks: dict[Path, int] = field(default_factory=dict)
     value_keys: dict[str, str | None] = field(default_factory=dict)  # repeats keep their key
     owner_keys: dict[Path, str | None] = field(default_factory=dict)
+
+    def note_subject(self, owner: Path, rank: int, identifier: str) -> None:
+        """Keep the strongest identifier of each object (lowest rank)."""
+        if rank < self.subject_ranks.get(owner, len(_SUBJECT_TYPES)):
+            self.subject_ranks[owner] = rank
+            self.subjects[owner] = identifier
 
 
 class Masker:
@@ -183,7 +190,7 @@ class Masker:
                 work.whole[index] = entity
                 work.findings[index] = [Finding(entity, 0, len(text), 1.0)]
                 if entity in _SUBJECT_TYPES:
-                    work.subjects.setdefault(leaf.owner, text)
+                    work.note_subject(leaf.owner, _SUBJECT_TYPES.index(entity), text)
             elif not isinstance(leaf.value, str):
                 self._classify_number(work, index, text)
             elif rule.kind == "free_text" or _PROSE.search(text):

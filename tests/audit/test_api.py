@@ -13,7 +13,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
 
 from proxy.audit.api import audit_routes
 from proxy.audit.runtime import audit_services
@@ -36,7 +38,7 @@ def authorize(caller: Caller, action: str) -> bool:
 
 
 class _TestIdentity(BaseHTTPMiddleware):
-    async def dispatch(self, request, call_next):  # noqa: ANN001, ANN201
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         if "x-test-role" in request.headers:
             request.state.caller = Caller(subject=f"{request.headers['x-test-role']}-1",
                                           role=request.headers["x-test-role"])

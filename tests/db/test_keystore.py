@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from proxy.db import Database, DatabaseSettings
 from proxy.db.master_key import MasterKey, MasterKeyError
@@ -23,13 +24,13 @@ def master() -> MasterKey:
 
 
 @pytest.fixture
-def engine(db: Database):  # noqa: ANN201
+def engine(db: Database) -> Iterator[Engine]:
     engine = db.sync_engine()
     yield engine
     engine.dispose()
 
 
-def test_keys_persist_wrapped_and_are_shared(engine, master: MasterKey) -> None:  # noqa: ANN001
+def test_keys_persist_wrapped_and_are_shared(engine: Engine, master: MasterKey) -> None:
     first = SqlKeyStore(engine, master)
     key = first.get_or_create("subject:42")
     assert len(key) == 64
@@ -41,7 +42,7 @@ def test_keys_persist_wrapped_and_are_shared(engine, master: MasterKey) -> None:
         SqlKeyStore(engine, MasterKey(os.urandom(32))).get("subject:42")
 
 
-def test_destroy_shreds_the_key_everywhere(engine, master: MasterKey) -> None:  # noqa: ANN001
+def test_destroy_shreds_the_key_everywhere(engine: Engine, master: MasterKey) -> None:
     store, other = SqlKeyStore(engine, master), SqlKeyStore(engine, master, cache_ttl=0)
     key = store.get_or_create("subject:42")
     other.get("subject:42")
@@ -52,7 +53,7 @@ def test_destroy_shreds_the_key_everywhere(engine, master: MasterKey) -> None:  
     assert fresh != key  # old tokens stay unreadable
 
 
-def test_concurrent_creation_yields_one_key(engine, master: MasterKey) -> None:  # noqa: ANN001
+def test_concurrent_creation_yields_one_key(engine: Engine, master: MasterKey) -> None:
     stores = [SqlKeyStore(engine, master) for _ in range(8)]
     with ThreadPoolExecutor(8) as pool:
         keys = list(pool.map(lambda s: s.get_or_create("subject:7"), stores))

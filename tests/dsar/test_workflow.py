@@ -12,6 +12,8 @@ from sqlalchemy import select
 from dsar.deadlines import DeadlineError
 from dsar.identities import Identity
 from dsar.models import TransitionError
+from dsar.notifiers import SmtpNotifier
+from dsar.settings import NotifierSettings
 from dsar.store import FINALIZE
 from dsar.verification import VerificationError
 from dsar.workflow import Forbidden
@@ -164,11 +166,40 @@ async def test_extension_records_reason_and_notifies_the_subject(h: Harness) -> 
     assert extended.deadline.due > case.deadline.due
     assert extended.due_at > case.due_at and extended.deadline.extensions == 1
     assert "new deadline is " + extended.deadline.due.isoformat() in h.sent()[-1]["body"]
+    notice = (await h.workflow.show(DPO, case.id)).timeline[-1]
+    assert (notice.event, notice.details) == ("extension_notice",
+                                              {"sent": True, "channel": "email"})
     with pytest.raises(DeadlineError):
         await h.workflow.extend(DPO, case.id, "more", months=2)
     assert (await h.workflow.store.get(case.id)).deadline == extended.deadline
     with pytest.raises(ValueError, match="needs a reason"):
         await h.workflow.extend(DPO, case.id, "")
+
+
+async def test_an_extension_notice_that_cannot_be_sent_is_recorded(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    by_phone = await h.workflow.create(SUPERVISOR, "erasure", ALICE[1:])
+    by_id = await h.workflow.create(SUPERVISOR, "erasure",
+                                    (Identity("national_id", "AB 12 34 56 C"),))
+    for case in (by_phone, by_id):
+        await h.workflow.extend(DPO, case.id, "records in three archives", months=1)
+    assert h.sent() == []
+    notices = [(await h.workflow.show(DPO, case.id)).timeline[-1] for case in (by_phone, by_id)]
+    assert {n.event for n in notices} == {"extension_notice"}
+    assert notices[0].details == {"sent": False, "problem": "the request has no e-mail identity",
+                                  "send_through": "phone"}
+    assert notices[1].details["send_through"].startswith("the channel the request arrived by")
+
+    unreachable = NotifierSettings(type="smtp", smtp_host="127.0.0.1", smtp_port=9)
+    monkeypatch.setattr(h.workflow, "_notifier", SmtpNotifier(unreachable))
+    by_email = await h.workflow.create(SUPERVISOR, "access", ALICE)
+    extended = await h.workflow.extend(DPO, by_email.id, "many systems", months=1)
+    assert extended.deadline.extensions == 1  # the extension stands; the notice is owed
+    failed = (await h.workflow.show(DPO, by_email.id)).timeline[-1]
+    assert failed.details == {"sent": False, "send_through": "email (send again)",
+                              "problem": "SMTP delivery failed (ConnectionRefusedError)"}
+    audited = [fields for kind, fields in await audit_rows(h) if kind == "dsar.extension_notice"]
+    assert len(audited) == 3 and "7946" not in str(audited) and "AB 12" not in str(audited)
 
 
 async def test_due_soon_and_overdue_lists(h: Harness) -> None:

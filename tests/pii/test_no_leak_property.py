@@ -63,7 +63,7 @@ def _leaks(output: str, raw_values: list[str]) -> list[str]:
     return leaks
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(sample=crm_records(), role=st.sampled_from(["analyst", "support_lead", "intruder"]))
 def test_masking_roles_never_see_raw_values(masker: Masker, sample: tuple[dict, list[str]],

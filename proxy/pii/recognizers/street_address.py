@@ -34,7 +34,8 @@ _ES_IT_TYPES = ("Calle|Avenida|Paseo|Plaza|Camino|Ronda|Vial|Pasadizo|Travesía|
 # City names of several words join them with a lower-case word (Frankfurt am Main, Neunburg
 # vorm Wald); a second capitalized word is more likely the next name in the sentence.
 _POSTCODE_CITY = (r"(?:(?:,\s*|\n)(?:\d{5}|\d{4} ?[A-Z]{2}) [A-ZÄÖÜÉ][\w'-]+"
-                  r"(?: (?:am|an der|im|in der|vorm|ob der|bei|sur|sous|en|lès) [A-ZÄÖÜÉ][\w'-]+)?)?")
+                  r"(?: (?:am|an der|im|in der|vorm|ob der|bei|sur|sous|en|lès)"
+                  r" [A-ZÄÖÜÉ][\w'-]+)?)?")
 
 
 class StreetAddressRecognizer(ValidatedRecognizer):
