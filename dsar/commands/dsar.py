@@ -54,11 +54,12 @@ class Client:
         """GET ``path`` with no credentials (a signed link) into ``target``, readable only by
         its owner; returns the bytes written."""
         written = 0
-        with self._open("GET", path, None, None, {}) as response, \
-                os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-                          "wb") as file:
-            while chunk := response.read(_CHUNK):
-                written += file.write(chunk)
+        with self._open("GET", path, None, None, {}) as response:
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)  # also when the file already existed
+            with os.fdopen(descriptor, "wb") as file:
+                while chunk := response.read(_CHUNK):
+                    written += file.write(chunk)
         return written
 
     def _open(self, method: str, path: str, query: dict[str, str] | None, data: bytes | None,

@@ -51,6 +51,10 @@ class Decision:
                    masking=MOST_RESTRICTIVE_MASKING, audit_level="elevated", obligations=(),
                    policy_revision=revision, engine=engine, error=reason)
 
+    def fresh(self) -> Decision:
+        """This decision for one more request, under its own id."""
+        return replace(self, id=new_id())
+
     def reused(self) -> Decision:
         """This decision served again from the cache, under a fresh id."""
         return replace(self, id=new_id(), cached=True)

@@ -66,6 +66,7 @@ class DecisionService:
     _log: DecisionLog = field(init=False)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    _inflight: dict[str, asyncio.Future[Decision]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.engine = self.engine or make_engine(self.settings)
@@ -120,40 +121,63 @@ class DecisionService:
             decision = cached.reused()
             self._done(decision, document)
             return decision
-        decision = await self._evaluate(live, document, engine_name)
-        if decision.error is None:
-            self._cache.put(key, decision)
-            if self._shadow is not None:
-                self._spawn(self._shadow.compare(decision, document))
+        # Identical inputs in flight share one evaluation, and a caller that gives up on a
+        # slow one (timeout: deny) leaves it running to fill the cache, so a burst of
+        # requests cannot pile up evaluations that all time out.
+        flight = self._inflight.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(self._evaluate(live, key, document, engine_name))
+            self._inflight[key] = flight
+            flight.add_done_callback(lambda _: self._inflight.pop(key, None))
+        try:
+            decision = await asyncio.wait_for(asyncio.shield(flight),
+                                              self.settings.timeout_ms / 1000)
+        except TimeoutError:
+            return self._fail("timeout", live.policy_set.revision, engine_name, document)
+        decision = decision.fresh()
+        self._done(decision, document)
         return decision
 
-    async def _evaluate(self, live: _Live, document: dict[str, Any], engine: str) -> Decision:
+    async def _evaluate(self, live: _Live, key: str, document: dict[str, Any],
+                        engine: str) -> Decision:
+        """One evaluation, bounded by ``evaluation_limit``; cached when it succeeds. Failures
+        are counted here and logged by each caller."""
         assert self.engine is not None
         revision = live.policy_set.revision
         started = time.perf_counter()
         try:
             raw = await asyncio.wait_for(self.engine.evaluate(live.prepared, document),
-                                         self.settings.timeout_ms / 1000)
+                                         self._evaluation_limit)
             decision = decision_from_result(raw, revision, engine)
         except TimeoutError:
-            return self._fail("timeout", revision, engine, document)
+            return self._failed("timeout", revision, engine)
         except EngineError:
-            return self._fail("engine_error", revision, engine, document)
+            return self._failed("engine_error", revision, engine)
         except MalformedResult as exc:
-            return self._fail("undefined" if str(exc) == "undefined" else "malformed_result",
-                              revision, engine, document)
+            return self._failed("undefined" if str(exc) == "undefined" else "malformed_result",
+                                revision, engine)
         except Exception:  # noqa: BLE001 - fail closed on anything, whatever it is
             logger.exception("policy engine raised unexpectedly")
-            return self._fail("engine_exception", revision, engine, document)
+            return self._failed("engine_exception", revision, engine)
         LATENCY.labels(engine).observe(time.perf_counter() - started)
-        self._done(decision, document)
+        self._cache.put(key, decision)
+        if self._shadow is not None:
+            self._spawn(self._shadow.compare(decision, document))
         return decision
 
-    def _fail(self, reason: str, revision: str, engine: str, document: Any) -> Decision:
+    @property
+    def _evaluation_limit(self) -> float:
+        """How long an evaluation may run for the cache after its callers gave up."""
+        return max(10 * self.settings.timeout_ms / 1000, 5.0)
+
+    def _failed(self, reason: str, revision: str, engine: str) -> Decision:
         FAILURES.labels(reason).inc()
         logger.warning("policy decision failed closed: %s (revision %s, engine %s)",
                        reason, revision, engine)
-        decision = Decision.deny(reason, revision, engine)
+        return Decision.deny(reason, revision, engine)
+
+    def _fail(self, reason: str, revision: str, engine: str, document: Any) -> Decision:
+        decision = self._failed(reason, revision, engine)
         self._done(decision, document)
         return decision
 

@@ -4,6 +4,7 @@ server can fail: every failure must deny."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -63,6 +64,8 @@ class FakeOpa:
         self.inputs.append((await request.json())["input"])
         if self.mode == "hang":
             await asyncio.sleep(1.5)
+        if self.mode == "slow":
+            await asyncio.sleep(0.6)
         if self.mode == "error":
             return JSONResponse({"code": "internal_error", "message": "boom"}, 500)
         if self.mode == "undefined":
@@ -107,9 +110,32 @@ def test_valid_answer_is_the_decision(opa) -> None:
 def test_every_failure_denies(opa, mode: str, reason: str) -> None:
     fake, loop, service = opa
     fake.mode = mode
-    decision = loop.run(service.decide(INPUT))
+    # Its own input: an identical one would join the (hanging) evaluation still in flight.
+    document = {**INPUT, "request": {**INPUT["request"], "path": f"/{mode}"}}
+    decision = loop.run(service.decide(document))
     assert not decision.allow and decision.error == reason
     assert decision.masking["default"] == "drop"
+
+
+def test_slow_evaluation_is_shared_and_still_fills_the_cache() -> None:
+    """A burst of identical requests during a slow answer: one evaluation, every caller
+    denied on time, and once the answer arrives it serves the next requests from cache."""
+    fake = FakeOpa()
+    with serve_in_thread(fake.app) as url, \
+            started_service(engine="opa", opa_url=url, timeout_ms=300, cache_ttl_seconds=60,
+                            run_tests_on_load=False) as (loop, service):
+        fake.mode = "slow"
+
+        async def burst() -> list:
+            return await asyncio.gather(*(service.decide(INPUT) for _ in range(20)))
+
+        decisions = loop.run(burst())
+        assert all(d.error == "timeout" for d in decisions)
+        assert len(fake.inputs) == 1
+        time.sleep(1.0)  # the evaluation completes in the background and is cached
+        fake.mode = "error"
+        later = loop.run(service.decide(INPUT))
+    assert later.allow and later.cached
 
 
 def test_unreachable_server_denies() -> None:

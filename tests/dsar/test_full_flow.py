@@ -23,6 +23,7 @@ from dsar.links import DownloadLinks
 from dsar.service import extension
 from dsar.store import now_utc
 from proxy.app import create_app
+from proxy.cli import main
 from proxy.db.master_key import MasterKey
 from proxy.demo.dataset import Dataset, Subject, build_dataset
 from proxy.settings import Settings
@@ -90,11 +91,23 @@ def test_access_request_from_creation_to_download(
     assert refused.status_code == 403 and refused.json()["message"] == \
         "the download link has expired"
 
+    saved = _cli_download(client, settings, shown["id"])
+    assert _read_zip(saved.read_bytes())[0]["case_id"] == shown["id"]
+    assert saved.stat().st_mode & 0o777 == 0o600  # personal data: readable by its owner only
+
     entries = client.post("/admin/audit/search", headers=dpo,
                           json={"case_id": shown["id"]}).json()["entries"]
     assert "dsar.downloaded" in {e["kind"] for e in entries}
     audited = json.dumps(entries, ensure_ascii=False)
     assert subject.email not in audited and subject.phone not in audited
+
+
+def _cli_download(client: httpx.Client, settings: Settings, case_id: str) -> Path:
+    target = settings.data_dir / "downloaded.zip"
+    token = bearer(settings, "dpo")["Authorization"].removeprefix("Bearer ")
+    assert main(["dsar", "download", case_id, "--url", str(client.base_url), "--token", token,
+                 "--output", str(target)]) == 0
+    return target
 
 
 def _wait_until_closed(client: httpx.Client, url: str, headers: dict[str, str],
