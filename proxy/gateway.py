@@ -60,6 +60,8 @@ class Exchange:
     subject_region: str | None = None
     region: str | None = None
     decision: Decision | None = None
+    subject_hash: str | None = None  # keyed hash of whom the request is about, for audit
+    consent: bool = False  # the subject's separate consent to transfers, per the directory
     masked: dict[str, int] = field(default_factory=dict)
     status: int = 500
 
@@ -115,9 +117,11 @@ class Gateway:
         declared = self._declared_region(exchange)
         body, document = await self._request_body(exchange, receive)
         identifiers = await self._identifiers(runtime, exchange, document)
-        home, source = await self._home_region(runtime, exchange, identifiers, document,
-                                               declared)
+        exchange.subject_hash = _subject_hash(runtime, identifiers)
+        home, source, consent = await self._home_region(runtime, exchange, identifiers,
+                                                        document, declared)
         exchange.subject_region = home
+        exchange.consent = consent
         target = declared if exchange.action != "read" else None
         decision = await self._decide(runtime, exchange, home, source, target)
         region = decision.route_region or declared or self._settings.default_region
@@ -171,19 +175,21 @@ class Gateway:
 
     async def _home_region(self, runtime: Runtime, exchange: Exchange,
                            identifiers: list[Identifier], document: Any,
-                           declared: str | None) -> tuple[str | None, str | None]:
-        """The subject's home region and where it came from. A write is judged by whose data
-        it carries (directory, then the record's country); a read by its routing key."""
+                           declared: str | None) -> tuple[str | None, str | None, bool]:
+        """The subject's home region, where it came from, and the subject's transfer consent
+        (from the directory). A write is judged by whose data it carries (directory, then
+        the record's country); a read by its routing key, else the directory."""
+        home = await runtime.residency.home(identifiers)
+        consent = home.transfer_consent if home else False
         if exchange.action == "read" and declared:
-            return declared, "routing_key"
-        home = await runtime.residency.home_region(identifiers)
+            return declared, "routing_key", consent
         if home:
-            return home, "directory"
+            return home.region, "directory", consent
         residency = self._settings.residency
         country = record_country(document, residency.country_fields)
         if country and country in residency.country_regions:
-            return residency.country_regions[country], "record"
-        return (declared, "routing_key") if declared else (None, None)
+            return residency.country_regions[country], "record", consent
+        return (declared, "routing_key", consent) if declared else (None, None, consent)
 
     async def _identify(self, headers: dict[str, str]) -> Caller:
         try:
@@ -224,7 +230,7 @@ class Gateway:
                         "path": path_template(exchange.route.path), "action": exchange.action},
             "subject": {"region": subject_region, "source": source},
             "upstream": {"region": target},
-            "transfer": {"consent": False},
+            "transfer": {"consent": exchange.consent},
         })
         exchange.decision = exchange.decision or decision
         if not decision.allow:
@@ -377,7 +383,7 @@ class Gateway:
         fields: dict[str, Any] = decision_entry(
             decision.id, exchange.caller, exchange.system, exchange.scope["method"],
             path_template(exchange.route.path), exchange.subject_region, exchange.region,
-            decision.policy_revision, outcome, exchange.masked)
+            decision.policy_revision, outcome, exchange.masked, exchange.subject_hash)
         fields["status"] = exchange.status
         try:
             runtime.audit.append("decision", fields)
@@ -388,6 +394,16 @@ class Gateway:
 
 class _Aborted(Exception):
     """The response was cut short after its headers were sent."""
+
+
+def _subject_hash(runtime: Runtime, identifiers: list[Identifier]) -> str | None:
+    """The audit hash of the request's subject (email first, as DSAR cases key on it), so a
+    case's evidence pack finds the decisions about that person."""
+    for kind in ("email", "phone", "national_id", "subject_id"):
+        for identifier in identifiers:
+            if identifier.kind == kind:
+                return runtime.audit.hash_identifier(identifier.normalized())
+    return None
 
 
 def _raw_rest(scope: Scope, route: Route) -> str:

@@ -51,6 +51,15 @@ class Entry:
     region: str
     source: str
     updated_at: datetime
+    transfer_consent: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """A subject's home region, and whether they gave separate consent to transfers."""
+
+    region: str
+    transfer_consent: bool
 
 
 def normalize_phone(value: str) -> str:
@@ -80,34 +89,46 @@ class ResidencyDirectory:
         message = f"{identifier.kind}:{identifier.normalized()}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
-    async def home_region(self, identifiers: Iterable[Identifier]) -> str | None:
-        """The region the directory holds for any of the identifiers (strongest kind first:
+    async def home(self, identifiers: Iterable[Identifier]) -> Home | None:
+        """What the directory holds for any of the identifiers (strongest kind first:
         national ID, subject id, email, phone)."""
         hashes = {self.hash(i): i.kind for i in identifiers}
         if not hashes:
             return None
+        table = residency_entries.c
         async with self._db.engine.connect() as connection:
             rows = (await connection.execute(
-                select(residency_entries.c.kind, residency_entries.c.region)
-                .where(residency_entries.c.identifier_hash.in_(list(hashes))))).all()
+                select(table.kind, table.region, table.transfer_consent)
+                .where(table.identifier_hash.in_(list(hashes))))).all()
+        if not rows:
+            return None
         order = ("national_id", "subject_id", "email", "phone")
-        ranked = sorted(rows, key=lambda row: order.index(row.kind))
-        return ranked[0].region if ranked else None
+        best = min(rows, key=lambda row: order.index(row.kind))
+        return Home(best.region, best.transfer_consent is True)
+
+    async def home_region(self, identifiers: Iterable[Identifier]) -> str | None:
+        home = await self.home(identifiers)
+        return home.region if home else None
 
     async def get(self, identifier: Identifier) -> Entry | None:
         async with self._db.engine.connect() as connection:
             row = (await connection.execute(
                 select(residency_entries).where(
                     residency_entries.c.identifier_hash == self.hash(identifier)))).first()
-        return Entry(row.kind, row.region, row.source, row.updated_at) if row else None
+        return Entry(row.kind, row.region, row.source, row.updated_at,
+                     row.transfer_consent) if row else None
 
-    async def record(self, identifiers: Iterable[Identifier], region: str, source: str) -> None:
-        """Set the home region of every identifier (insert or correct)."""
+    async def record(self, identifiers: Iterable[Identifier], region: str, source: str, *,
+                     transfer_consent: bool | None = None) -> None:
+        """Set the home region of every identifier (insert or correct); the consent is kept
+        as it was unless given."""
         now = datetime.now(UTC)
         async with self._db.engine.begin() as connection:
             for identifier in {self.hash(i): i for i in identifiers}.values():
-                values = {"kind": identifier.kind, "region": region, "source": source,
-                          "updated_at": now}
+                values: dict[str, Any] = {"kind": identifier.kind, "region": region,
+                                          "source": source, "updated_at": now}
+                if transfer_consent is not None:
+                    values["transfer_consent"] = transfer_consent
                 key = self.hash(identifier)
                 changed = await connection.execute(
                     update(residency_entries)

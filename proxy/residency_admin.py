@@ -46,6 +46,8 @@ class Lookup(BaseModel):
 class Correction(Lookup):
     region: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     reason: str = Field(min_length=1, max_length=500)
+    # The subject's separate consent to cross-border transfers (PIPL Art. 39); None keeps it.
+    transfer_consent: bool | None = None
 
 
 def parse(model: type[BaseModel], document: Any) -> Any:
@@ -60,7 +62,8 @@ def parse(model: type[BaseModel], document: Any) -> Any:
 
 def entry_dict(entry: Entry) -> dict[str, Any]:
     return {"kind": entry.kind, "region": entry.region, "source": entry.source,
-            "updated_at": entry.updated_at.isoformat()}
+            "updated_at": entry.updated_at.isoformat(),
+            "transfer_consent": entry.transfer_consent}
 
 
 async def correct(directory: ResidencyDirectory, audit: AuditLog, caller: dict[str, Any],
@@ -75,8 +78,9 @@ async def correct(directory: ResidencyDirectory, audit: AuditLog, caller: dict[s
         "caller": caller, "kind": identifier.kind,
         "subject_hash": audit.hash_identifier(identifier.normalized()),
         "region": request.region, "previous_region": previous.region if previous else None,
-        "reason": request.reason})
-    await directory.record([identifier], request.region, source="admin")
+        "transfer_consent": request.transfer_consent, "reason": request.reason})
+    await directory.record([identifier], request.region, source="admin",
+                           transfer_consent=request.transfer_consent)
     entry = await directory.get(identifier)
     assert entry is not None
     return entry

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Integer,
@@ -93,4 +94,5 @@ residency_entries = Table(
     Column("region", String(32), nullable=False),
     Column("source", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("transfer_consent", Boolean, nullable=True),  # separate consent (PIPL Art. 39)
 )

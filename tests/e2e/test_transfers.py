@@ -66,6 +66,28 @@ def test_cn_ticket_is_served_masked_once_the_policy_allows_the_transfer(demo: De
     assert _read(demo, "/helpdesk/tickets/1", "eu", "cn").status_code == 403
 
 
+def test_cn_contact_is_served_once_the_directory_records_separate_consent(
+        demo: Demo) -> None:
+    """The mechanism is in place; what decides is the subject's own consent, which a DPO
+    records in the residency directory."""
+    email = demo.dataset.regions["cn"].contacts.get(2)["email"]
+    path = f"/crm/contacts?email={email}"
+    dpo = token("dpo", "eu")
+    with demo.policy_variant(_add_mechanism("crm", "cn", "eu", "standard_contract")):
+        refused = _read(demo, path, "eu", "cn")
+        with demo.client() as client:
+            answer = client.put("/admin/residency", headers=dpo, json={
+                "kind": "email", "value": email, "region": "cn", "transfer_consent": True,
+                "reason": "separate consent form signed"})
+        assert answer.status_code == 200 and answer.json()["transfer_consent"] is True
+        served = _read(demo, path, "eu", "cn")
+    assert refused.status_code == 403
+    assert refused.json()["detail"].endswith("missing separate_consent")
+    assert served.status_code == 200, served.text
+    assert [PARTIAL.match(c["email"]) is not None for c in served.json()["results"]] == [True]
+    assert email not in served.text
+
+
 # --- GDPR Chapter V: a US agent reads an EU subject's data ----------------------------
 
 def test_eu_to_us_with_scc_is_served_with_the_agent_profile(demo: Demo) -> None:
