@@ -50,18 +50,33 @@ def test_scan_json_reports_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                "start": 0, "end": 11, "score": 1.0}
 
 
-def test_mask_json_for_a_role(monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture()
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo configuration's data directory (keys, database) for the mask command."""
+    monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_mask_json_for_a_role_follows_the_policy(data_dir: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["mask", "--role", "agent"], '{"mobile": "13812345678"}',
                        monkeypatch, capsys)
     assert code == 0 and json.loads(out) == {"mobile": "138****5678"}
+    # The analyst's pseudonym is keyed by the deployment: the same on every run.
+    first = run(["mask", "--role", "analyst"], '{"mobile": "13812345678"}', monkeypatch, capsys)
+    again = run(["mask", "--role", "analyst"], '{"mobile": "13812345678"}', monkeypatch, capsys)
+    assert first[0] == 0 and first[1] == again[1] and "13812345678" not in first[1]
 
 
-def test_mask_text_and_blocking(monkeypatch: pytest.MonkeyPatch,
+def test_mask_text_and_blocking(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["mask", "--role", "nobody", "--text"], "call +49 30 1234567",
+    code, out, _ = run(["mask", "--role", "agent", "--text"], "call +49 30 1234567",
                        monkeypatch, capsys)
-    assert code == 0 and out == "call <PHONE_NUMBER>\n"
+    assert code == 0 and "1234567" not in out and out.startswith("call +49")
+    code, out, err = run(["mask", "--role", "nobody", "--text"], "call +49 30 1234567",
+                         monkeypatch, capsys)
+    assert code == 1 and out == "" and "unknown role" in err
     code, out, err = run(["mask", "--role", "agent"], '{"mobile": "13812345678"',
                          monkeypatch, capsys)
     assert code == 1 and out == "" and "13812345678" not in err and "blocked" in err
