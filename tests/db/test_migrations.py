@@ -9,6 +9,8 @@ from sqlalchemy import inspect
 
 from proxy.db import Database
 
+HEAD = "0002"  # the newest migration in proxy/migrations/versions
+
 TABLES = {"audit_entries", "audit_heads", "audit_checkpoints", "case_keys", "evidence_items",
           "token_keys", "residency_entries"}
 
@@ -19,7 +21,7 @@ async def tables(db: Database) -> set[str]:
 
 
 async def test_open_migrates_to_head(db: Database) -> None:
-    assert await db.current_revision() == "0001"
+    assert await db.current_revision() == HEAD
     assert await tables(db) >= TABLES
 
 
@@ -35,7 +37,7 @@ async def test_replicas_starting_together_agree(backend: tuple[str, str | None])
     url, schema = backend
     opened = await asyncio.gather(*(Database.open(url, schema=schema) for _ in range(3)))
     try:
-        assert [await db.current_revision() for db in opened] == ["0001"] * 3
+        assert [await db.current_revision() for db in opened] == [HEAD] * 3
     finally:
         for db in opened:
             await db.close()

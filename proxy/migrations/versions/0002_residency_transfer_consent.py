@@ -16,8 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("residency_entries") as batch:
-        batch.add_column(sa.Column("transfer_consent", sa.Boolean, nullable=True))
+    op.add_column("residency_entries", sa.Column("transfer_consent", sa.Boolean, nullable=True))
 
 
 def downgrade() -> None:
