@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import json
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from jwt import PyJWK, PyJWKClient
 
 from proxy.caller import UNKNOWN_ROLE, Caller
 from proxy.settings import Identity
+from proxy.ttl_cache import TTLCache
 
 _KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 
@@ -28,34 +28,12 @@ class AuthError(Exception):
     """No valid identity; the message is safe to return to the caller."""
 
 
-class _VerifiedTokens:
-    """Tokens already verified, until they expire (at most ``ttl`` seconds): verifying the
-    same bearer token on every request of a session is most of identity's cost."""
-
-    def __init__(self, size: int = 10_000, ttl: float = 60.0) -> None:
-        self._size = size
-        self._ttl = ttl
-        self._items: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
-
-    def get(self, token: str) -> Caller | None:
-        item = self._items.get(token)
-        if item is None:
-            return None
-        if item[0] <= time.time():
-            del self._items[token]
-            return None
-        return item[1]
-
-    def put(self, token: str, caller: Caller, expires: float) -> None:
-        self._items[token] = (min(expires, time.time() + self._ttl), caller)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
 class Authenticator:
     def __init__(self, config: Identity) -> None:
         self._config = config
-        self._verified = _VerifiedTokens()
+        # Verifying the same bearer token on every request of a session is most of
+        # identity's cost: a verified token is trusted until it expires, at most a minute.
+        self._verified: TTLCache[str, Caller] = TTLCache(ttl_seconds=60, max_size=10_000)
         self._api_keys = {key.sha256: key for key in config.api_keys}
         self._jwks: dict[str | None, list[PyJWK]] = {}
         if config.jwks_file:
@@ -90,7 +68,7 @@ class Authenticator:
         caller = self._verified.get(token)
         if caller is None:
             caller, expires = await self._verify(token)
-            self._verified.put(token, caller, expires)
+            self._verified.put(token, caller, ttl_seconds=expires - time.time())
         return caller
 
     async def _verify(self, token: str) -> tuple[Caller, float]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proxy.decisions.cache import DecisionCache
 from proxy.decisions.candidate_check import check_candidate
 from proxy.decisions.decision_log import DecisionLog, InputRedactor
 from proxy.decisions.embedded import EmbeddedEngine
@@ -22,6 +21,7 @@ from proxy.decisions.model import Decision, MalformedResult, decision_from_resul
 from proxy.decisions.policy_set import PolicyError, PolicySet
 from proxy.decisions.settings import PolicySettings
 from proxy.decisions.shadow import Shadow
+from proxy.ttl_cache import TTLCache
 
 logger = logging.getLogger("privacy_gateway.decisions")
 
@@ -62,7 +62,7 @@ class DecisionService:
     engine: Engine | None = None
     _live: _Live | None = None
     _shadow: Shadow | None = None
-    _cache: DecisionCache = field(init=False)
+    _cache: TTLCache[str, Decision] = field(init=False)
     _log: DecisionLog = field(init=False)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
@@ -70,7 +70,7 @@ class DecisionService:
 
     def __post_init__(self) -> None:
         self.engine = self.engine or make_engine(self.settings)
-        self._cache = DecisionCache(self.settings.cache_ttl_seconds, self.settings.cache_size)
+        self._cache = TTLCache(self.settings.cache_ttl_seconds, self.settings.cache_size)
         self._log = DecisionLog(InputRedactor(self.settings.log_hash_key))
 
     # --- lifecycle -----------------------------------------------------------------
