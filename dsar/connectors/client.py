@@ -10,12 +10,18 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
 
 from dsar.connectors.jsonpath import first, values
-from dsar.connectors.settings import ConnectorSettings, Listing, RequestTemplate, placeholders
+from dsar.connectors.settings import (
+    ConnectorSettings,
+    Listing,
+    Pagination,
+    RequestTemplate,
+    placeholders,
+)
 from proxy.settings import System, UpstreamAuth
 
 Fields = Mapping[str, Any]
@@ -66,6 +72,35 @@ def auth_headers(auth: UpstreamAuth | None) -> dict[str, str]:
     return {auth.header or "": auth.value or ""}
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:  # a port that is not a number
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _position(paging: Pagination, page: int) -> dict[str, Any]:
+    """Page-number, offset and size parameters for the 0-based ``page``."""
+    position: dict[str, Any] = {}
+    if paging.style == "page":
+        position[paging.page_param] = page + 1
+    elif paging.style == "offset":
+        position[paging.offset_param] = page * paging.size
+    if paging.size_param and paging.style in ("page", "offset", "cursor"):
+        position[paging.size_param] = paging.size
+    return position
+
+
+def _place(paging: Pagination, query: dict[str, str], body: Any, position: dict[str, Any]
+           ) -> tuple[dict[str, str], Any]:
+    """Paging parameters go in the query string, or in the JSON body (keeping their types)."""
+    if paging.params_in == "body":
+        return query, {**(body or {}), **position}
+    return {**query, **{k: str(v) for k, v in position.items()}}, body
+
+
 class Connector:
     """One system × region: ``items`` (paged search), ``fetch`` (one document) and ``send``
     (a change), all with the connector's base URL and credentials."""
@@ -79,7 +114,7 @@ class Connector:
         self._headers = {"Accept": "application/json", **auth_headers(auth)}
         self._session = session
         self._timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
-        self._origin = urlsplit(self.base_url)[:2]
+        self._origin = _origin(self.base_url)
         self.limit = asyncio.Semaphore(settings.concurrency)
 
     @classmethod
@@ -98,76 +133,84 @@ class Connector:
 
     async def items(self, template: RequestTemplate, listing: Listing,
                     fields: Fields) -> AsyncIterator[Any]:
-        """Every item a (paged) list request returns."""
+        """Every item a (paged) list request returns. An upstream that sends the same page
+        twice (a repeated cursor or link, or a page parameter it ignores) is an error, not an
+        endless loop or a search that silently misses records."""
         paging = listing.pagination
-        query = {k: render_text(v, fields) for k, v in template.query.items()}
-        url: str | None = self.base_url + render_text(template.path, fields, quoted=True)
+        url, query, body = self._render(template, fields)
+        position: dict[str, Any] = {}
+        requested: set[str] = set()
+        previous: list[Any] | None = None
         for page in range(paging.max_pages):
-            if paging.style == "page":
-                query[paging.page_param] = str(page + 1)
-            elif paging.style == "offset":
-                query[paging.offset_param] = str(page * paging.size)
-            if paging.size_param and paging.style in ("page", "offset", "cursor"):
-                query[paging.size_param] = str(paging.size)
-            document = await self._call(template, url or "", query, fields)
+            position |= _position(paging, page)
+            page_query, page_body = _place(paging, query, body, position)
+            request = json.dumps([url, page_query, page_body], sort_keys=True, default=str)
+            if request in requested:
+                raise self._repeated(template)
+            requested.add(request)
+            document = await self._call(template, url, page_query, body=page_body)
             found = values(document, listing.results)
+            if found and found == previous:
+                raise self._repeated(template)
+            previous = found
             for item in found:
                 yield item
             if not found or paging.style == "none":
                 return
-            url, query = self._next(document, listing, url or "", query)
-            if url is None:
-                return
+            if paging.style == "cursor":
+                cursor = first(document, paging.cursor_path)
+                if cursor is None or cursor == "":
+                    return
+                position[paging.cursor_param] = cursor
+            elif paging.style == "next_link":
+                link = first(document, paging.next_path)
+                if not link:
+                    return
+                url, query = self._same_origin(urljoin(url, str(link))), {}
         raise ConnectorError(f"{self._where(template)}: more than {paging.max_pages} pages")
 
-    def _next(self, document: Any, listing: Listing, url: str, query: dict[str, str]
-              ) -> tuple[str | None, dict[str, str]]:
-        paging = listing.pagination
-        if paging.style == "cursor":
-            cursor = first(document, paging.cursor_path)
-            return (url, {**query, paging.cursor_param: str(cursor)}) if cursor else (None, query)
-        if paging.style == "next_link":
-            link = first(document, paging.next_path)
-            if not link:
-                return None, query
-            link = str(link)
-            if link.startswith("/"):
-                link = f"{self._origin[0]}://{self._origin[1]}{link}"
-            if urlsplit(link)[:2] != self._origin:
-                raise ConnectorError(f"{self.system}/{self.region}: next link leaves the "
-                                     "upstream's origin; refusing to send credentials there")
-            return link, {}
-        return url, query
+    def _same_origin(self, link: str) -> str:
+        if _origin(link) != self._origin:
+            raise ConnectorError(f"{self.system}/{self.region}: next link leaves the "
+                                 "upstream's origin; refusing to send credentials there")
+        return link
+
+    def _repeated(self, template: RequestTemplate) -> ConnectorError:
+        return ConnectorError(f"{self._where(template)}: the upstream sent the same page "
+                              "twice; check the pagination declaration")
+
+    def _render(self, template: RequestTemplate, fields: Fields
+                ) -> tuple[str, dict[str, str], Any]:
+        url = self.base_url + render_text(template.path, fields, quoted=True)
+        query = {k: render_text(v, fields) for k, v in template.query.items()}
+        body = None if template.body is None else render_body(template.body, fields)
+        return url, query, body
 
     async def fetch(self, template: RequestTemplate, fields: Fields) -> Any | None:
         """The response document, or None when the upstream answers 404."""
-        url = self.base_url + render_text(template.path, fields, quoted=True)
-        query = {k: render_text(v, fields) for k, v in template.query.items()}
-        return await self._call(template, url, query, fields, missing_ok=True)
+        url, query, body = self._render(template, fields)
+        return await self._call(template, url, query, body=body, missing_ok=True)
 
     async def send(self, template: RequestTemplate, fields: Fields, body: Any = None) -> bool:
         """Perform a change; False when the record is already gone (404/410)."""
-        url = self.base_url + render_text(template.path, fields, quoted=True)
-        query = {k: render_text(v, fields) for k, v in template.query.items()}
-        if body is None and template.body is not None:
-            body = render_body(template.body, fields)
-        result = await self._call(template, url, query, fields, body=body, missing_ok=True)
+        url, query, declared = self._render(template, fields)
+        result = await self._call(template, url, query,
+                                  body=declared if body is None else body, missing_ok=True)
         return result is not None
 
-    async def _call(self, template: RequestTemplate, url: str, query: Mapping[str, str],
-                    fields: Fields, *, body: Any = None, missing_ok: bool = False) -> Any:
-        if body is None and template.body is not None and template.method == "POST":
-            body = render_body(template.body, fields)
+    async def _call(self, template: RequestTemplate, url: str, query: Mapping[str, str], *,
+                    body: Any = None, missing_ok: bool = False) -> Any:
         where = self._where(template)
         try:
+            # Redirects are not followed: aiohttp keeps custom auth headers across origins.
             async with self.limit, self._session.request(
                     template.method, url, params=query or None, headers=self._headers,
-                    json=body, timeout=self._timeout) as response:
+                    json=body, timeout=self._timeout, allow_redirects=False) as response:
                 if response.status in (404, 410) and missing_ok:
                     return None
                 if response.status in _RETRYABLE:
                     raise UpstreamUnavailable(f"{where}: upstream answered {response.status}")
-                if response.status >= 400:
+                if response.status >= 300:
                     raise ConnectorError(f"{where}: upstream answered {response.status}")
                 raw = await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from dsar.connectors.jsonpath import compiled
 from dsar.identities import IdentityKind
 from proxy.settings import Upstream, UpstreamAuth, _Model
 
@@ -25,14 +26,19 @@ def placeholders(text: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
 
 
+def _json_path(expression: str) -> str:
+    compiled(expression)  # raises JsonPathError, a ValueError pydantic reports with the field
+    return expression
+
+
 def _check_template_text(text: str) -> str:
     try:
-        names = placeholders(text)
+        parsed = list(string.Formatter().parse(text))
     except ValueError:
         raise ValueError(f"{text!r}: unbalanced braces (write {{{{ and }}}} for literal ones)") \
             from None
-    for name in names:
-        if not _PLACEHOLDER_NAME.match(name):
+    for _, name, spec, conversion in parsed:
+        if name is not None and (not _PLACEHOLDER_NAME.match(name) or spec or conversion):
             raise ValueError(f"{text!r}: placeholder {{{name}}} must be a plain field name")
     return text
 
@@ -45,6 +51,9 @@ def _strings(node: Any) -> list[str]:
     if isinstance(node, list):
         return [s for value in node for s in _strings(value)]
     return []
+
+
+JsonPath = Annotated[str, AfterValidator(_json_path)]
 
 
 class RequestTemplate(_Model):
@@ -61,13 +70,17 @@ class RequestTemplate(_Model):
             _check_template_text(text)
         if not self.path.startswith("/"):
             raise ValueError("path must start with /")
+        if self.method == "GET" and self.body is not None:
+            raise ValueError("a GET request takes no body")
         return self
 
 
 class Pagination(_Model):
     """``page``: page number parameter; ``offset``: item offset; ``cursor``: the response holds
     the next cursor at ``cursor_path``; ``next_link``: the response holds the next page's URL at
-    ``next_path``. Paging stops at an empty page, a missing cursor/link or ``max_pages``."""
+    ``next_path``. Paging stops at an empty page, a missing cursor/link or ``max_pages``.
+    ``params_in: body`` puts the page, offset, size and cursor in the JSON body of a POST
+    search (HubSpot's ``after``) instead of the query string."""
 
     style: Literal["none", "page", "offset", "cursor", "next_link"] = "none"
     page_param: str = "page"
@@ -75,24 +88,31 @@ class Pagination(_Model):
     size_param: str | None = "per_page"
     size: int = Field(default=100, gt=0, le=10_000)
     cursor_param: str = "cursor"
-    cursor_path: str = "$.next_cursor"
-    next_path: str = "$.next"
+    cursor_path: JsonPath = "$.next_cursor"
+    next_path: JsonPath = "$.next"
     max_pages: int = Field(default=10_000, gt=0)
+    params_in: Literal["query", "body"] = "query"
 
 
 class Listing(_Model):
     """Where the items are in a response, their id, and how to get more pages."""
 
-    results: str = "$.results[*]"
-    id: str = "$.id"
+    results: JsonPath = "$.results[*]"
+    id: JsonPath = "$.id"
     pagination: Pagination = Pagination()
+
+    def _paged_by_body(self, templates: list[RequestTemplate]) -> None:
+        if self.pagination.params_in == "body" and any(
+                not isinstance(t.body, dict) for t in templates):
+            raise ValueError("pagination.params_in body needs a JSON object body in every "
+                             "search request")
 
 
 class Detail(RequestTemplate):
     """Fetch one record; ``select`` picks it out of a larger document (e.g. one comment inside
     its ticket: ``select: $.comments[*]`` matched on the id)."""
 
-    select: str | None = None
+    select: JsonPath | None = None
 
 
 class Erase(_Model):
@@ -117,7 +137,7 @@ class LegalHold(_Model):
 
     reason: str
     basis: str = "GDPR Art. 17(3)"
-    when: dict[str, list[Any]] = {}
+    when: dict[JsonPath, list[Any]] = {}
 
 
 class RecordKind(Listing):
@@ -128,9 +148,9 @@ class RecordKind(Listing):
     # link name -> search by a value other records expose (see ``links``), e.g. contact_id
     search_linked: dict[str, RequestTemplate] = {}
     # link name -> JSON path in this kind's records, e.g. {"contact_id": "$.id"}
-    links: dict[str, str] = {}
+    links: dict[str, JsonPath] = {}
     # identity kind -> JSON path of the subject's own identifiers in these records
-    subject_fields: dict[IdentityKind, str] = {}
+    subject_fields: dict[IdentityKind, JsonPath] = {}
     # fields naming a person (agent, author): masked in exports unless they name the subject
     people_fields: list[str] = []
     # free-text fields where mentions of the subject are redacted after erasure
@@ -147,6 +167,11 @@ class RecordKind(Listing):
             raise ValueError("update needs method PATCH, PUT or POST")
         return value
 
+    @model_validator(mode="after")
+    def _searches(self) -> RecordKind:
+        self._paged_by_body([*self.search.values(), *self.search_linked.values()])
+        return self
+
 
 class Mentions(Listing):
     """Free-text search used to find *mentions* of the subject in other people's records.
@@ -158,7 +183,14 @@ class Mentions(Listing):
     request: RequestTemplate
     identities: list[IdentityKind] = ["email", "phone", "national_id", "name"]
     kind: str = "$.type"
-    parents: dict[str, tuple[str, str]] = {}
+    parents: dict[str, tuple[str, JsonPath]] = {}
+
+    @model_validator(mode="after")
+    def _searches(self) -> Mentions:
+        if self.kind.startswith("$"):
+            _json_path(self.kind)
+        self._paged_by_body([self.request])
+        return self
 
 
 class ConnectorSettings(_Model):

@@ -60,8 +60,18 @@ def _server(app: object, port: int) -> uvicorn.Server:
 
 
 async def run(plan: DemoPlan, settings: Settings, *, seed: int, contacts: int) -> None:
+    print("Starting (loading data, detection models and policies)...", flush=True)
     dataset = build_dataset(seed=seed, contacts_per_region=contacts)
     servers = [_server(create_crm_app(region, dataset.regions[region], token=UPSTREAM_TOKEN),
                        port) for region, port in plan.upstream_ports.items()]
     servers.append(_server(create_app(settings), plan.gateway_port))
-    await asyncio.gather(*(server.serve() for server in servers))
+    await asyncio.gather(*(server.serve() for server in servers), _announce(servers))
+
+
+async def _announce(servers: list[uvicorn.Server]) -> None:
+    """Say when every server answers (loading models and policies takes a few seconds)."""
+    while not all(server.started for server in servers):
+        if any(server.should_exit for server in servers):
+            return
+        await asyncio.sleep(0.1)
+    print("Ready.", flush=True)
