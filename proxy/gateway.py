@@ -105,6 +105,13 @@ class Gateway:
             await send_error(send, error, self._own_headers(exchange))
         except _Aborted:
             pass  # the server closes the half-sent response
+        except Exception as error:  # noqa: BLE001 - never a traceback (or data) to the caller
+            event(log, "request_failed", logging.ERROR, request_id=exchange.request_id,
+                  system=exchange.system, error=type(error).__name__)
+            exchange.status = 500
+            await send_error(send, GatewayError(500, "internal_error",
+                                                "the gateway could not complete the request"),
+                             self._own_headers(exchange))
         finally:
             self._record(exchange)
 

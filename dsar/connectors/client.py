@@ -7,6 +7,7 @@ status, not the rendered URL (which may hold an e-mail address in its query).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -67,8 +68,8 @@ def auth_headers(auth: UpstreamAuth | None) -> dict[str, str]:
     if auth.type == "bearer":
         return {"Authorization": f"Bearer {auth.token}"}
     if auth.type == "basic":
-        return {"Authorization": aiohttp.BasicAuth(auth.username or "",
-                                                   auth.password or "").encode()}
+        pair = f"{auth.username}:{auth.password}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
     return {auth.header or "": auth.value or ""}
 
 
