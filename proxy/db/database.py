@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -32,6 +33,20 @@ def sync_url(url: str) -> str:
 IMMEDIATE = {"sqlite_immediate": True}
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (once per file). Replicas opening a new file together race for
+    that switch, and SQLite answers the loser "locked" at once instead of waiting."""
+    for _ in range(200):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError, wrapped per dialect
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.05)
+    cursor.execute("PRAGMA journal_mode=WAL")
+
+
 def _on_connect(engine: Engine, schema: str | None) -> None:
     """Per-connection setup. SQLite: WAL + busy timeout (the async writer and the sync key
     store share the file), and SQLAlchemy rather than the sqlite3 module emits BEGIN, so DDL
@@ -50,8 +65,8 @@ def _on_connect(engine: Engine, schema: str | None) -> None:
         if engine.dialect.name == "sqlite":
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA busy_timeout=10000")  # first: the next pragma may wait
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
         elif schema:
