@@ -67,6 +67,7 @@ class GatewayApp:
                 yield
             finally:
                 self.gateway.runtime = None
+                self.gateway.close()
 
     async def _healthz(self, _: Request) -> Response:
         return JSONResponse({"status": "alive"})

@@ -9,11 +9,13 @@ cannot be masked is blocked (502), never passed through raw.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -92,6 +94,12 @@ class Gateway:
         self._strip = frozenset(h.lower() for h in settings.strip_request_headers) | {
             authenticator.api_key_header.lower()}
         self.runtime: Runtime | None = None  # set by the app lifespan
+        # Masking is CPU-bound under the GIL: one thread does it in turn, rather than many
+        # threads thrashing the GIL against the event loop (scale out with workers).
+        self._masking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="masking")
+
+    def close(self) -> None:
+        self._masking.shutdown(wait=False, cancel_futures=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -285,9 +293,10 @@ class Gateway:
         raw = await decoding.read_decoded(iter_body(response), encoding,
                                           self._settings.limits.max_decoded_body_bytes)
         try:
-            body, counts = await asyncio.to_thread(
-                runtime.masker.mask_body, raw, response.headers.get("content-type"), profile,
-                system=exchange.system)
+            body, counts = await asyncio.get_running_loop().run_in_executor(
+                self._masking, functools.partial(
+                    runtime.masker.mask_body, raw, response.headers.get("content-type"),
+                    profile, system=exchange.system))
         except MaskingError as error:
             raise GatewayError(502, "response_blocked", str(error)) from None
         for entity, count in counts.items():
