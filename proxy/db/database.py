@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from proxy.db import migrate
+from proxy.db.migrate import GATEWAY, History
 
 _SYNC_DRIVERS = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql+psycopg"}
 
@@ -124,17 +124,17 @@ class Database:
         """A transaction that will write: on SQLite it takes the write lock at BEGIN."""
         return self._writer.begin()
 
-    async def upgrade(self, revision: str = "head") -> None:
+    async def upgrade(self, revision: str = "head", history: History = GATEWAY) -> None:
         async with self.write() as connection:
-            await connection.run_sync(migrate.upgrade, revision)
+            await connection.run_sync(history.upgrade, revision)
 
-    async def downgrade(self, revision: str) -> None:
+    async def downgrade(self, revision: str, history: History = GATEWAY) -> None:
         async with self.write() as connection:
-            await connection.run_sync(migrate.downgrade, revision)
+            await connection.run_sync(history.downgrade, revision)
 
-    async def current_revision(self) -> str | None:
+    async def current_revision(self, history: History = GATEWAY) -> str | None:
         async with self.engine.connect() as connection:
-            return await connection.run_sync(migrate.current)
+            return await connection.run_sync(history.current)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
