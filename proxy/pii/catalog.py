@@ -59,8 +59,32 @@ def normalize_field(name: str) -> str:
     return re.sub(r"[\s_.\-]", "", name.lower())
 
 
+class PathNode:
+    """One position in a system's JSON documents (all items of a list share one), holding the
+    catalog's rule for a value there: the masker walks documents along these nodes, so each
+    position is decided once, not once per value."""
+
+    __slots__ = ("rule", "_catalog", "_path", "_children")
+
+    def __init__(self, catalog: Catalog, path: tuple[str | int, ...]) -> None:
+        self.rule = catalog.rule(path)
+        self._catalog = catalog
+        self._path = path
+        self._children: dict[str | int, PathNode] = {}
+
+    def child(self, key: str | int) -> PathNode:
+        part = 0 if isinstance(key, int) else key
+        node = self._children.get(part)
+        if node is None:
+            node = PathNode(self._catalog, (*self._path, part))
+            if self._catalog.admit():  # bounded: past the limit, positions are decided anew
+                self._children[part] = node
+        return node
+
+
 class Catalog:
-    """Decides per (system, path) once; decisions are cached (thread-safe, bounded)."""
+    """Decides per JSON position once: ``root(system)`` is the top of a cached tree of
+    positions (thread-safe, bounded)."""
 
     def __init__(self, overrides: Mapping[str, str] | None = None,
                  free_text: Iterable[str] = (), ignore: Iterable[str] = (),
@@ -77,8 +101,8 @@ class Catalog:
         for name, entity in (overrides or {}).items():
             rule = FieldRule("free_text") if entity == "FREE_TEXT" else FieldRule("entity", entity)
             self._add(name, rule)
-        self._cache: dict[tuple[str, str], FieldRule] = {}
-        self._cache_size = cache_size
+        self._roots: dict[str, PathNode] = {}
+        self._room = cache_size
         self._lock = threading.Lock()
 
     def _add(self, name: str, rule: FieldRule) -> None:
@@ -87,20 +111,27 @@ class Catalog:
         else:
             self._fields[normalize_field(name)] = rule
 
-    def rule(self, system: str, path: tuple[str | int, ...]) -> FieldRule:
+    def root(self, system: str) -> PathNode:
+        """The top of ``system``'s documents. Rules do not depend on the system yet; the tree
+        is per system so that each system's positions are cached apart."""
+        node = self._roots.get(system)
+        if node is None:
+            node = self._roots.setdefault(system, PathNode(self, ()))
+        return node
+
+    def admit(self) -> bool:
+        """Room for one more cached position?"""
+        with self._lock:
+            if self._room <= 0:
+                return False
+            self._room -= 1
+            return True
+
+    def rule(self, path: tuple[str | int, ...]) -> FieldRule:
         """The rule for a value at ``path`` (object keys and list positions). Its dotted form
         with ``*`` for list items is matched first, then the object keys on the path, nearest
         first: a value inside ``address: {...}`` is an address."""
         pattern = ".".join("*" if isinstance(p, int) else p for p in path)
-        cache_key = (system, pattern)
-        cached = self._cache.get(cache_key)
-        if cached is not None:
-            return cached
         keys = (p for p in reversed(path) if isinstance(p, str))
-        rule = self._paths.get(pattern) or next(
+        return self._paths.get(pattern) or next(
             (r for r in (self._fields.get(normalize_field(k)) for k in keys) if r), _OTHER)
-        with self._lock:
-            if len(self._cache) >= self._cache_size:
-                self._cache.clear()
-            self._cache[cache_key] = rule
-        return rule

@@ -1,0 +1,231 @@
+"""Which values of a JSON document hold personal data: one walk along the field catalog's
+positions, copying the document as it goes.
+
+Catalogued values are typed without re-detection (generic types refined by their format);
+numbers long enough to be identifiers are checked whole; free-text fields (and prose found
+anywhere) are analyzed in one batch; other strings pass the prefilter. Finally every value
+found somewhere is also searched for in every other string, so a value repeated under an
+unknown key is found there too.
+
+Results are ``Slot`` records pointing into the copy, so the masker replaces values in place
+without walking the document again. Small bounded caches remember what recent strings were
+(the same records are read again and again); they live in process memory only.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+from proxy.pii.analyzer import Detector, Finding, cover
+from proxy.pii.catalog import GENERIC_TYPES, Catalog, FieldRule, PathNode
+from proxy.pii.profiles import Profile
+from proxy.pii.walker import Path
+
+_PROSE = re.compile(r"[A-Za-zÀ-ÿ]+(?:[\s,]+[A-Za-zÀ-ÿ]+){3}|[\u4e00-\u9fff]{12}")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Identifiers that name a subject, strongest first: their key encrypts the record's tokens.
+SUBJECT_TYPES = ("CN_RESIDENT_ID", "NATIONAL_ID", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER")
+_CACHE_SIZE = 20_000
+
+
+class MaskingError(Exception):
+    """Masking could not complete; the response must be blocked. Never contains values."""
+
+
+@dataclass(slots=True, eq=False)
+class Frame:
+    """One JSON object. The strongest identifier among its own values names its subject, whose
+    key encrypts the tokens of the object and of nested objects that name no subject."""
+
+    parent: Frame | None
+    subject: str | None = None
+    rank: int = len(SUBJECT_TYPES)
+
+    def note(self, entity: str, identifier: str) -> None:
+        rank = SUBJECT_TYPES.index(entity)
+        if rank < self.rank:
+            self.rank, self.subject = rank, identifier
+
+    def named_subject(self) -> str | None:
+        frame: Frame | None = self
+        while frame is not None and frame.subject is None:
+            frame = frame.parent
+        return frame.subject if frame else None
+
+
+@dataclass(slots=True, eq=False)
+class Slot:
+    """One string or number of the document's copy, and what was found in it."""
+
+    container: dict[str, Any] | list[Any]
+    key: str | int
+    text: str
+    frame: Frame
+    entity: str | None = None  # the whole value is personal data of this type
+    findings: Sequence[Finding] = ()  # inside a string that is not whole personal data
+    path: Path | None = None  # only when asked for (``find``)
+
+
+@dataclass(slots=True)
+class Classification:
+    holder: list[Any]  # [the document's copy]: a slot may replace even the whole document
+    slots: list[Slot]
+    repeats: dict[str, Frame]  # every value found, and the object it was found in first
+
+    @property
+    def document(self) -> Any:
+        return self.holder[0] if self.holder else None
+
+
+class Classifier:
+    """Thread-safe: the caches are lru_caches, the rest is per call."""
+
+    def __init__(self, detector: Detector, catalog: Catalog, max_text_chars: int) -> None:
+        self.detector = detector
+        self._catalog = catalog
+        self._max_text_chars = max_text_chars
+        self.refine = functools.lru_cache(_CACHE_SIZE)(self._refine)
+        self.number_type = functools.lru_cache(_CACHE_SIZE)(self._number_type)
+        self.patterns = functools.lru_cache(_CACHE_SIZE)(self._patterns)
+
+    def classify(self, doc: Any, profile: Profile, system: str, *,
+                 paths: bool = False) -> Classification:
+        """``profile`` decides which fields are dropped from the copy, whether names are
+        looked for in free text, and which values count as found (not the kept ones)."""
+        walk = _Walk(self, profile)
+        holder: list[Any] = [doc]
+        walk.visit(holder, 0, doc, self._catalog.root(system), Frame(None), () if paths else None)
+        if walk.free:
+            texts = [slot.text for slot in walk.free]
+            names = not profile.keeps("PERSON")
+            for slot, found in zip(walk.free, self.detector.analyze_many(texts, "auto", names),
+                                   strict=True):
+                slot.findings = found
+        return Classification(holder, walk.slots, _find_repeats(walk.slots, profile))
+
+    def check_length(self, text: str) -> None:
+        if len(text) > self._max_text_chars:
+            raise MaskingError(f"a text value is longer than {self._max_text_chars} "
+                               "characters")
+
+    def _patterns(self, text: str) -> list[Finding]:
+        return self.detector.patterns(text)
+
+    def _refine(self, entity: str, text: str) -> str:
+        if entity not in GENERIC_TYPES:
+            return entity
+        return self.detector.whole_value_type(text.strip()) or entity
+
+    def _number_type(self, text: str) -> str | None:
+        if sum(ch.isdigit() for ch in text) < 7:
+            return None
+        return self.detector.whole_value_type(text)
+
+
+class _Walk:
+    def __init__(self, classifier: Classifier, profile: Profile) -> None:
+        self._classifier = classifier
+        self._profile = profile
+        self._drop = profile.drop_fields
+        self.slots: list[Slot] = []
+        self.free: list[Slot] = []
+
+    def visit(self, container: dict[str, Any] | list[Any], key: str | int, value: Any,
+              position: PathNode, frame: Frame, path: Path | None) -> None:
+        """Copy ``value`` into ``container[key]`` (already holding it), noting its leaves."""
+        if isinstance(value, dict):
+            copy: dict[str, Any] = {}
+            container[key] = copy  # type: ignore[index]
+            inner = Frame(frame)
+            for name, item in value.items():
+                if name in self._drop:
+                    continue
+                copy[name] = item
+                if item is None or item is True or item is False:
+                    continue
+                child = position.child(name)
+                if isinstance(item, str | int | float):
+                    self._leaf(copy, name, item, child.rule, inner,
+                               None if path is None else (*path, name))
+                else:
+                    self.visit(copy, name, item, child, inner,
+                               None if path is None else (*path, name))
+        elif isinstance(value, list):
+            items = list(value)
+            container[key] = items  # type: ignore[index]
+            position = position.child(0)
+            for index, item in enumerate(items):
+                self.visit(items, index, item, position, frame,
+                           None if path is None else (*path, index))
+        elif isinstance(value, str) or (isinstance(value, int | float)
+                                        and not isinstance(value, bool)):
+            self._leaf(container, key, value, position.rule, frame, path)
+
+    def _leaf(self, container: dict[str, Any] | list[Any], key: str | int, value: str | float,
+              rule: FieldRule, frame: Frame, path: Path | None) -> None:
+        kind = rule.kind
+        if isinstance(value, str):
+            text = value
+        elif type(value) is int and -1_000_000 < value < 1_000_000 and kind != "entity":
+            return  # fewer than 7 digits: no identifier (the common case of counts and ids)
+        else:
+            text = str(value)
+        classifier = self._classifier
+        classifier.check_length(text)
+        if kind == "ignore" or not text.strip():
+            if kind == "ignore" and isinstance(value, str):  # repeats are still found
+                self.slots.append(Slot(container, key, text, frame, path=path))
+            return
+        if kind == "entity" or not isinstance(value, str):
+            entity = (classifier.refine(rule.entity or "", text) if kind == "entity"
+                      else classifier.number_type(text))
+            if entity is None:
+                return
+            if entity in SUBJECT_TYPES:
+                frame.note(entity, text)
+            if not self._profile.keeps(entity):  # a kept whole value is not looked at again
+                self.slots.append(Slot(container, key, text, frame, entity, path=path))
+            return
+        slot = Slot(container, key, text, frame, path=path)
+        self.slots.append(slot)
+        if kind == "free_text" or _PROSE.search(text):
+            self.free.append(slot)
+        else:
+            slot.findings = classifier.patterns(text)
+
+
+def _find_repeats(slots: list[Slot], profile: Profile) -> dict[str, Frame]:
+    """Find every value that is masked somewhere in every other string too."""
+    known: dict[str, tuple[str, Frame]] = {}
+    for slot in slots:
+        if slot.entity is not None:  # a whole value the profile does not keep
+            _note_known(known, slot.text.strip(), slot.entity, slot.frame)
+        for f in slot.findings:
+            if not profile.keeps(f.entity_type):
+                _note_known(known, slot.text[f.start:f.end].strip(), f.entity_type, slot.frame)
+    if not known:
+        return {}
+    automaton = ahocorasick.Automaton()
+    for value, (entity, _) in known.items():
+        automaton.add_word(value, (len(value), entity))
+    automaton.make_automaton()
+    for slot in slots:
+        if slot.entity is None:
+            found = list(slot.findings)
+            for end, (length, entity) in automaton.iter(slot.text):
+                found = cover(found, entity, end + 1 - length, end + 1)
+            slot.findings = found
+    return {value: frame for value, (_, frame) in known.items()}
+
+
+def _note_known(known: dict[str, tuple[str, Frame]], value: str, entity: str,
+                frame: Frame) -> None:
+    """The first place a value was found names it; values too short to search are left."""
+    if value not in known and (len(value) >= 4 or (len(value) >= 2 and _HAN.search(value))):
+        known[value] = (entity, frame)
