@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import re
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +21,7 @@ from urllib.parse import parse_qsl
 import aiohttp
 from starlette.types import Receive, Scope, Send
 
-from proxy import decoding, metrics
+from proxy import decoding, jsonio, metrics
 from proxy.audit.entry import RawValueError, decision_entry
 from proxy.body import Body, BodyStream, read_body
 from proxy.caller import Caller
@@ -33,6 +31,7 @@ from proxy.fanout import RegionAnswer, merge
 from proxy.forward import UpstreamPool, iter_body
 from proxy.headers import caller_response_headers, upstream_request_headers
 from proxy.identity import Authenticator, AuthError
+from proxy.ids import new_id
 from proxy.logs import event, path_template
 from proxy.pii.masker import MaskingError
 from proxy.pii.profiles import Profile
@@ -66,10 +65,26 @@ class Exchange:
     consent: bool = False  # the subject's separate consent to transfers, per the directory
     masked: dict[str, int] = field(default_factory=dict)
     status: int = 500
+    _query: dict[str, str] | None = None
+    _template: str | None = None
 
     @property
     def system(self) -> str:
         return self.route.system_name if self.route else "-"
+
+    @property
+    def query(self) -> dict[str, str]:
+        if self._query is None:
+            self._query = dict(parse_qsl(self.scope["query_string"].decode("latin-1")))
+        return self._query
+
+    @property
+    def template(self) -> str:
+        """The path with identifiers replaced (/contacts/{id}): safe to log and to audit."""
+        if self._template is None:
+            path = self.route.path if self.route else self.scope["path"]
+            self._template = path_template(path)
+        return self._template
 
     @property
     def action(self) -> str:
@@ -104,8 +119,7 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         given = headers.get("x-request-id", "")
-        exchange = Exchange(scope, headers,
-                            given if _REQUEST_ID.match(given) else uuid.uuid4().hex)
+        exchange = Exchange(scope, headers, given if _REQUEST_ID.match(given) else new_id())
         try:
             await self._handle(exchange, receive, send)
         except GatewayError as error:
@@ -170,14 +184,13 @@ class Gateway:
         if not body:
             return body, None
         try:
-            return body, json.loads(body)
+            return body, jsonio.loads(body)
         except ValueError:
             raise GatewayError(400, "bad_request", "request body is not valid JSON") from None
 
     async def _identifiers(self, runtime: Runtime, exchange: Exchange,
                            document: Any) -> list[Identifier]:
-        query = dict(parse_qsl(exchange.scope["query_string"].decode("latin-1")))
-        found = query_identifiers(query, self._settings.residency.query_keys)
+        found = query_identifiers(exchange.query, self._settings.residency.query_keys)
         if document is not None:
             try:
                 found += await asyncio.to_thread(body_identifiers, runtime.masker, document,
@@ -223,8 +236,7 @@ class Gateway:
 
     def _declared_region(self, exchange: Exchange) -> str | None:
         assert exchange.route is not None
-        query = dict(parse_qsl(exchange.scope["query_string"].decode("latin-1")))
-        region = self._router.declared_region(exchange.route, exchange.headers, query)
+        region = self._router.declared_region(exchange.route, exchange.headers, exchange.query)
         if region is not None:
             self._check_upstream(exchange, region)
         return region
@@ -242,7 +254,7 @@ class Gateway:
         decision = await runtime.decisions.decide({
             "caller": exchange.caller.as_input(),
             "request": {"method": exchange.scope["method"], "system": exchange.system,
-                        "path": path_template(exchange.route.path), "action": exchange.action},
+                        "path": exchange.template, "action": exchange.action},
             "subject": {"region": subject_region, "source": source},
             "upstream": {"region": target},
             "transfer": {"consent": exchange.consent},
@@ -272,7 +284,7 @@ class Gateway:
             if isinstance(body, BodyStream) and body.error is not None:
                 raise body.error from None
             raise
-        metrics.UPSTREAM_LATENCY.labels(route.system_name, region).observe(
+        metrics.upstream_latency(route.system_name, region).observe(
             time.perf_counter() - started)
         return response
 
@@ -344,7 +356,7 @@ class Gateway:
             raise GatewayError(502, "bad_gateway", "no region's upstream could be reached")
         exchange.status = status
         exchange.region = ",".join(used) or None
-        body = json.dumps(document, ensure_ascii=False).encode()
+        body = jsonio.dumps(document)
         headers = [(b"content-type", b"application/json"),
                    (b"x-gateway-regions", ",".join(used).encode()),
                    (b"x-gateway-regions-failed", ",".join(failed).encode()),
@@ -367,7 +379,7 @@ class Gateway:
         finally:
             response.release()
         try:
-            document = json.loads(answer.body) if answer.body else None
+            document = jsonio.loads(answer.body) if answer.body else None
         except ValueError:
             raise GatewayError(502, "response_blocked",
                                "a region answered a fanned-out read with non-JSON") from None
@@ -380,13 +392,14 @@ class Gateway:
         return headers
 
     def _record(self, exchange: Exchange) -> None:
-        metrics.REQUESTS.labels(exchange.system, str(exchange.status)).inc()
-        event(log, "request", request_id=exchange.request_id, system=exchange.system,
-              region=exchange.region, method=exchange.scope["method"],
-              path=path_template(exchange.scope["path"]), status=exchange.status,
-              role=exchange.caller.role if exchange.caller else None,
-              decision_id=exchange.decision.id if exchange.decision else None,
-              duration_ms=round((time.perf_counter() - exchange.started) * 1000, 2))
+        metrics.requests(exchange.system, exchange.status).inc()
+        if log.isEnabledFor(logging.INFO):
+            event(log, "request", request_id=exchange.request_id, system=exchange.system,
+                  region=exchange.region, method=exchange.scope["method"],
+                  path=exchange.template, status=exchange.status,
+                  role=exchange.caller.role if exchange.caller else None,
+                  decision_id=exchange.decision.id if exchange.decision else None,
+                  duration_ms=round((time.perf_counter() - exchange.started) * 1000, 2))
         self._audit(exchange)
 
     def _audit(self, exchange: Exchange) -> None:
@@ -398,7 +411,7 @@ class Gateway:
             "deny" if not decision.allow else "error")
         fields: dict[str, Any] = decision_entry(
             decision.id, exchange.caller, exchange.system, exchange.scope["method"],
-            path_template(exchange.route.path), exchange.subject_region, exchange.region,
+            exchange.template, exchange.subject_region, exchange.region,
             decision.policy_revision, outcome, exchange.masked, exchange.subject_hash)
         fields["status"] = exchange.status
         try:

@@ -11,12 +11,12 @@ Thread safety: one ``Masker`` serves all worker threads; spaCy runs under a lock
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxy import jsonio
 from proxy.pii.analyzer import Detector, Finding, Language
 from proxy.pii.catalog import Catalog
 from proxy.pii.classify import Classifier, Frame, MaskingError, Slot
@@ -107,11 +107,11 @@ class Masker:
             raise MaskingError("response body is not UTF-8 text") from None
         if media == "application/json" or media.endswith("+json"):
             try:
-                doc = json.loads(text)
+                doc = jsonio.loads(body)
             except ValueError:
                 raise MaskingError("response body is not valid JSON") from None
             result = self.mask_json(doc, profile, system=system)
-            return json.dumps(result.document, ensure_ascii=False).encode(), result.counts
+            return jsonio.dumps(result.document), result.counts
         if media == "text/plain":
             result = self.mask_text(text, profile)
             return result.document.encode(), result.counts

@@ -1,4 +1,5 @@
-"""Flatten a JSON document into its string and number leaves, with their paths."""
+"""Flatten a JSON document into its string and number leaves, with their paths, and rebuild
+it with some of them replaced."""
 
 from __future__ import annotations
 
@@ -25,3 +26,15 @@ def leaves(node: Any, path: Path = ()) -> Iterator[Leaf]:
             yield from leaves(value, (*path, i))
     elif isinstance(node, str) or (isinstance(node, int | float) and not isinstance(node, bool)):
         yield Leaf(path, node)
+
+
+def rebuild(node: Any, replacements: Mapping[Path, Any], path: Path = ()) -> Any:
+    """A copy of ``node`` with the leaves at the given paths replaced."""
+    if path in replacements:
+        return replacements[path]
+    if isinstance(node, Mapping):
+        return {key: rebuild(value, replacements, (*path, str(key)))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [rebuild(v, replacements, (*path, i)) for i, v in enumerate(node)]
+    return node
