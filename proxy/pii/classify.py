@@ -14,9 +14,11 @@ without walking the document again. Small bounded caches remember what recent st
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # Identifiers that name a subject, strongest first: their key encrypts the record's tokens.
 SUBJECT_TYPES = ("CN_RESIDENT_ID", "NATIONAL_ID", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER")
 _CACHE_SIZE = 20_000
+_DIRECT_SEARCH_WORK = 2_000_000  # values x characters below which repeats are found by str.find
 
 
 class MaskingError(Exception):
@@ -209,19 +212,34 @@ def _find_repeats(slots: list[Slot], profile: Profile) -> dict[str, Frame]:
         for f in slot.findings:
             if not profile.keeps(f.entity_type):
                 _note_known(known, slot.text[f.start:f.end].strip(), f.entity_type, slot.frame)
-    if not known:
-        return {}
+    strings = [slot for slot in slots if slot.entity is None]
+    if known and strings:
+        # One search over all strings at once; "\0" keeps a match from spanning two of them.
+        joined = "\0".join(slot.text for slot in strings)
+        starts = list(itertools.accumulate((len(s.text) + 1 for s in strings), initial=0))
+        for start, end, entity in _occurrences(joined, known):
+            index = bisect.bisect_right(starts, start) - 1
+            slot, base = strings[index], starts[index]
+            if end - base <= len(slot.text):
+                slot.findings = cover(list(slot.findings), entity, start - base, end - base)
+    return {value: frame for value, (_, frame) in known.items()}
+
+
+def _occurrences(text: str, known: dict[str, tuple[str, Frame]]) -> Iterator[tuple[int, int, str]]:
+    """Where each known value occurs in ``text``: (start, end, entity)."""
+    if len(known) * len(text) <= _DIRECT_SEARCH_WORK:  # small: str.find beats building an automaton
+        for value, (entity, _) in known.items():
+            start = text.find(value)
+            while start >= 0:
+                yield start, start + len(value), entity
+                start = text.find(value, start + 1)
+        return
     automaton = ahocorasick.Automaton()
     for value, (entity, _) in known.items():
         automaton.add_word(value, (len(value), entity))
     automaton.make_automaton()
-    for slot in slots:
-        if slot.entity is None:
-            found = list(slot.findings)
-            for end, (length, entity) in automaton.iter(slot.text):
-                found = cover(found, entity, end + 1 - length, end + 1)
-            slot.findings = found
-    return {value: frame for value, (_, frame) in known.items()}
+    for end, (length, entity) in automaton.iter(text):
+        yield end + 1 - length, end + 1, entity
 
 
 def _note_known(known: dict[str, tuple[str, Frame]], value: str, entity: str,
