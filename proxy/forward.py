@@ -27,7 +27,7 @@ class UpstreamPool:
         limits = self._settings.limits
         for name, system in self._settings.systems.items():
             for region in system.upstreams:
-                self._sessions[(name, region)] = _session(limits)
+                self._sessions[(name, region)] = new_session(limits)
 
     async def close(self) -> None:
         sessions, self._sessions = list(self._sessions.values()), {}
@@ -52,7 +52,8 @@ class UpstreamPool:
             raise UpstreamUnavailable("upstream closed the connection") from None
 
 
-def _session(limits: Limits) -> aiohttp.ClientSession:
+def new_session(limits: Limits) -> aiohttp.ClientSession:
+    """A pooled session to one upstream, configured as the gateway uses it."""
     connector = aiohttp.TCPConnector(limit=limits.pool_size_per_upstream,
                                      ttl_dns_cache=300, enable_cleanup_closed=True)
     timeout = aiohttp.ClientTimeout(total=None, connect=limits.connect_timeout_seconds,

@@ -48,8 +48,10 @@ def run(args: argparse.Namespace) -> int:
         keep = {"Authorization": f"Bearer {_token('dpo')}", "X-Subject-Region": "eu"}
         agent = {"Authorization": f"Bearer {_token('agent')}", "X-Subject-Region": "eu"}
         structured = f"/contacts?per_page=50&fields={_STRUCTURED_FIELDS}"
+        bare = stack.enter_context(_bare_proxy(upstream, args.workers))
         targets = {"direct upstream": (f"{upstream}/crm/v1{args.path}", direct),
-                   "gateway pass-through": (f"{gateway}/crm{args.path}", keep)}
+                   "gateway pass-through": (f"{gateway}/crm{args.path}", keep),
+                   "bare aiohttp proxy (floor)": (f"{bare}/crm{args.path}", {})}
         if shutil.which("nginx"):
             nginx = stack.enter_context(_nginx(Path(tmp), upstream))
             targets["nginx (reference)"] = (f"{nginx}/crm/v1{args.path}", direct)
@@ -69,14 +71,18 @@ def run(args: argparse.Namespace) -> int:
 def _report(results: dict[str, LoadResult], connections: int, rss_mb: float) -> None:
     tool = next(iter(results.values())).tool
     print(f"GET demo contact list (50 records), {connections} connections, load by {tool}")
-    print(f"{'target':<26}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    print(f"{'target':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, r in results.items():
-        print(f"{name:<26}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
+        print(f"{name:<28}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
               f"{r.errors:>8}")
     direct, gateway = results["direct upstream"], results["gateway pass-through"]
     print(f"gateway/direct throughput ratio: {_ratio(gateway, direct):.2f} (target >= 0.50)")
     print(f"gateway added p50 latency: {gateway.p50_ms - direct.p50_ms:.2f} ms "
           f"(target <= 1.5 ms)")
+    bare = results["bare aiohttp proxy (floor)"]
+    print(f"bare proxy/direct throughput ratio: {_ratio(bare, direct):.2f}, added p50 "
+          f"{bare.p50_ms - direct.p50_ms:.2f} ms (the same HTTP stack doing nothing else); "
+          f"gateway/bare proxy: {_ratio(gateway, bare):.2f}")
     if "nginx (reference)" in results:
         print(f"nginx/direct throughput ratio: "
               f"{_ratio(results['nginx (reference)'], direct):.2f}")
@@ -148,6 +154,15 @@ def _gateway(tmp: Path, upstream: str, workers: int) -> Iterator[tuple[str, int]
                    "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
                   f"http://127.0.0.1:{port}/readyz") as pid:
         yield f"http://127.0.0.1:{port}", pid
+
+
+@contextlib.contextmanager
+def _bare_proxy(upstream: str, workers: int) -> Iterator[str]:
+    port = free_port()
+    with _process([sys.executable, "-m", "proxy.commands.bare_proxy", "--port", str(port),
+                   "--upstream", f"{upstream}/crm/v1", "--token", _UPSTREAM_TOKEN,
+                   "--workers", str(workers)], f"http://127.0.0.1:{port}/crm/healthz"):
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager
