@@ -1,6 +1,10 @@
 """`privacy-gateway pii-bench`: masking throughput and recall, ours vs the naive baseline.
 
-    privacy-gateway pii-bench [--role analyst] [--pages 3] [--transcripts 10] [--seconds 3]
+    privacy-gateway pii-bench [--role analyst] [--purpose support] [--policies DIR] [--pages 3]
+                              [--transcripts 10] [--seconds 3]
+
+The masking profile is the one the policy gives the role for the purpose (the shipped
+``policies/`` unless --policies names another set), as the gateway would apply it.
 
 In one run: (a) 50-record contact pages (name, email, phone, address, birth date, national
 id, bank card, IBAN, short notes) and (b) ~2 KB call transcripts are masked by our masker and by
@@ -12,13 +16,20 @@ models loaded (before the baseline is loaded).
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import psutil
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("pii-bench", help="masking throughput vs Presidio baseline")
-    parser.add_argument("--role", default="analyst", help="profile to mask for (default analyst)")
+    parser.add_argument("--role", default="analyst",
+                        help="the policy role whose profile masks (default analyst)")
+    parser.add_argument("--purpose", default="support",
+                        help="the caller's purpose, which can select the profile (default support)")
+    parser.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                        help="policy set to take the profile from (default: the shipped one)")
     parser.add_argument("--pages", type=int, default=3, help="distinct contact pages")
     parser.add_argument("--transcripts", type=int, default=10, help="distinct transcripts")
     parser.add_argument("--seconds", type=float, default=3.0,
@@ -37,14 +48,19 @@ def _line(label: str, ours: object, base: object, unit: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from proxy.decisions.policy_set import PolicyError
     from proxy.pii import bench
     from proxy.pii.masker import Masker
     from proxy.pii.settings import PiiSettings
     from proxy.pii.tokens import InMemoryKeyStore
 
-    rss_before = _rss_mb()
+    try:
+        profile = bench.policy_profile(args.role, args.purpose, policies_dir=args.policies)
+    except (bench.PolicyRefused, PolicyError) as error:
+        print(f"privacy-gateway pii-bench: role {args.role}: {error}", file=sys.stderr)
+        return 1
+    rss_before = _rss_mb()  # the policy engine loaded, not yet the masker's models
     masker = Masker.from_settings(PiiSettings(), InMemoryKeyStore())
-    profile = masker.profile_for(args.role, None)
     demo = bench.demo_pages(args.pages)
     source = "demo CRM (proxy.demo)" if demo else "Faker fallback (proxy.demo unavailable)"
     labeled = demo or [(p, bench.page_values(p)) for p in map(bench.contact_page,
@@ -83,15 +99,17 @@ def run(args: argparse.Namespace) -> int:
         / len(texts),
     }
     chars = sum(len(t[0]) for t in texts) / len(texts)
-    print(f"data: {source}; profile: {args.role}; {len(pages)} pages x "
-          f"{len(pages[0]['results'])} contacts; {len(texts)} transcripts of ~{chars:.0f} chars")
+    print(f"data: {source}; profile: the policy's for {args.role}/{args.purpose}; "
+          f"{len(pages)} pages x {len(pages[0]['results'])} contacts; {len(texts)} transcripts "
+          f"of ~{chars:.0f} chars")
     print(_line("(a) contact page, 50 records", ours_a, base_a, "pages"))
     print(_line("    page without free-text fields", ours_plain, base_plain, "pages"))
     print(_line("(b) call transcript ~2 KB", ours_b, base_b, "texts"))
     print(f"raw values hidden  (a) ours {hidden['a ours']:.3f}  baseline {hidden['a base']:.3f}"
           f"   (b) ours {hidden['b ours']:.3f}  baseline {hidden['b base']:.3f}")
     print(f"masking cost per page without free text: {1000 / ours_plain.per_second:.2f} ms")
-    print(f"RSS: {rss_before:.0f} MB at start, {rss_ours:.0f} MB with our models loaded, "
+    print(f"RSS: {rss_before:.0f} MB at start (policy loaded), {rss_ours:.0f} MB with our "
+          "models loaded, "
           f"{_rss_mb():.0f} MB with the baseline loaded too")
     return 0
 

@@ -48,26 +48,12 @@ class Masker:
         self.classifier = Classifier(detector, catalog, settings.max_text_chars)
         self._hmac_key = settings.key_bytes("hmac_key")
         self._masked = functools.lru_cache(_CACHE_SIZE)(self._unkeyed)
-        self._unknown = Profile.from_dict(settings.unknown_role_profile)
-        self._profiles = {
-            (role, purpose): Profile.from_dict(raw)
-            for role, by_purpose in settings.profiles.items()
-            for purpose, raw in by_purpose.items()
-        }
 
     @classmethod
     def from_settings(cls, pii: PiiSettings, keystore: KeyStore) -> Masker:
         detector = Detector.default(pii.spacy_model if pii.english_ner else None, pii.min_score)
         catalog = Catalog(pii.catalog, pii.free_text_fields, pii.ignore_fields)
         return cls(detector, catalog, pii, Tokenizer(keystore, pii.key_bytes("token_master_key")))
-
-    def profile_for(self, role: str | None, purpose: str | None) -> Profile:
-        """The configured profile for role and purpose (purpose ``*`` as fallback); unknown
-        roles get the unknown-role profile, by default the most restrictive one."""
-        if role is None:
-            return self._unknown
-        return (self._profiles.get((role, purpose or "*")) or self._profiles.get((role, "*"))
-                or self._unknown)
 
     def mask_json(self, doc: Any, profile: Profile, *, system: str = "") -> MaskResult:
         if profile.keeps_everything:

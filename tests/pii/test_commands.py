@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from proxy.commands import mask, pii_eval, scan
+from proxy.commands import mask, pii_bench, pii_eval, scan
 
 
 def run(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser()
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (scan, mask, pii_eval):
+    for module in (scan, mask, pii_eval, pii_bench):
         module.register(subparsers)
     args = parser.parse_args(argv)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
@@ -88,3 +88,12 @@ def test_pii_eval_small_run(monkeypatch: pytest.MonkeyPatch,
                        monkeypatch, capsys)
     assert "CN_RESIDENT_ID" in out and "PERSON (zh)" in out and "targets:" in out
     assert code == (0 if "all met" in out else 1)
+
+
+def test_pii_bench_takes_its_profile_from_the_policy(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # A role the policy does not know has no profile to benchmark (the gateway refuses it).
+    code, out, err = run(["pii-bench", "--role", "support_lead"], "", monkeypatch, capsys)
+    assert code == 1 and out == "" and "unknown role" in err
+    code, out, err = run(["pii-bench", "--policies", "/nonexistent"], "", monkeypatch, capsys)
+    assert code == 1 and "not a directory" in err

@@ -9,8 +9,14 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from proxy.caller import Caller
+from proxy.pii.bench import policy_decision
 from proxy.pii.detokenize import detokenize_route
 from proxy.pii.masker import Masker
+
+
+def policy_allows_detokenize(caller: Caller) -> bool:
+    """The shipped policy's answer, as the gateway asks it (action ``detokenize``)."""
+    return policy_decision(caller.role, caller.purpose, action="detokenize").allow
 
 
 def client_for(masker: Masker, caller: Caller,
@@ -22,8 +28,7 @@ def client_for(masker: Masker, caller: Caller,
     def on_call(who: Caller, ok: int, failed: int) -> None:
         calls.append((who.subject, ok, failed))
 
-    route = detokenize_route(masker, lambda c: masker.profile_for(c.role, c.purpose).detokenize,
-                             on_call)
+    route = detokenize_route(masker, policy_allows_detokenize, on_call)
     app = Starlette(routes=[route])
     app.add_middleware(BaseHTTPMiddleware, dispatch=set_caller)
     return TestClient(app)

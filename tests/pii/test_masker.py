@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from proxy.pii.bench import PolicyRefused, policy_decision, policy_profile
 from proxy.pii.masker import Masker, MaskingError
 from proxy.pii.profiles import Operator, Profile
+from tests.pii.conftest import MASKING_PROFILES, masking_profile, policy
 
 RAW_VALUES = ["张伟", "13812345678", "zhangwei@example.com", "11010519491231002X",
               "建国路88号", "1949-12-31", "4111111111111111", "John Smith"]
@@ -28,57 +30,71 @@ def page() -> dict[str, Any]:
     }
 
 
-def masked(masker: Masker, role: str | None, doc: Any = None) -> str:
-    result = masker.mask_json(doc or page(), masker.profile_for(role, None), system="crm")
+def masked(masker: Masker, profile: Profile, doc: Any = None) -> str:
+    result = masker.mask_json(doc or page(), profile, system="crm")
     return json.dumps(result.document, ensure_ascii=False)
 
 
 def test_agent_sees_partials_and_names(masker: Masker) -> None:
-    doc = json.loads(masked(masker, "agent"))
+    doc = json.loads(masked(masker, policy("agent")))
     record = doc["results"][0]
     assert record["name"] == "张伟"
     assert record["mobile"] == "138****5678"
     assert record["email"] == "z***@example.com"
     assert record["身份证号"] == "110105********002X"
-    assert record["address"] == "北京市"
+    assert record["address"] == "北京市朝阳区建国路88号"  # the policy's agent keeps addresses
     assert record["birth_date"] == "1949"
-    assert record["bank_card"] == "**** **** **** 1111"
+    assert "bank_card" not in record  # a drop field of the policy's agent profile
     assert record["order_no"] == "20240312101530123"
     assert doc["duplicates"][0]["ref"] == "138****5678"
 
 
+def test_format_keeping_operators_on_catalogued_fields(masker: Masker) -> None:
+    profile = Profile(default=Operator.REDACT, entities={
+        "LOCATION": Operator.GENERALIZE, "CREDIT_CARD": Operator.PARTIAL})
+    record = json.loads(masked(masker, profile))["results"][0]
+    assert record["address"] == "北京市"
+    assert record["bank_card"] == "**** **** **** 1111"
+
+
 def test_analyst_pseudonyms_are_stable_for_joins(masker: Masker) -> None:
-    first = json.loads(masked(masker, "analyst"))
-    second = json.loads(masked(masker, "analyst"))
+    first = json.loads(masked(masker, policy("analyst")))
+    second = json.loads(masked(masker, policy("analyst")))
     assert first == second
     record = first["results"][0]
     assert record["email"].startswith("EMAIL_ADDRESS_")
-    assert record["name"] in first["duplicates"][0]["label"]
+    assert record["mobile"].startswith("PHONE_NUMBER_")
+    # The same pseudonym wherever the value occurs, so it joins across fields and records.
+    assert record["mobile"] in first["duplicates"][0]["label"]
+    assert first["duplicates"][0]["ref"] == record["mobile"]
 
 
 def test_dpo_sees_everything_unchanged(masker: Masker) -> None:
-    assert json.loads(masked(masker, "dpo")) == page()
+    assert json.loads(masked(masker, policy("dpo"))) == page()
 
 
-@pytest.mark.parametrize("role", ["analyst", "support_lead", "intruder", None])
-def test_masking_roles_leak_no_raw_value(masker: Masker, role: str | None) -> None:
-    out = masked(masker, role)
+@pytest.mark.parametrize("name", MASKING_PROFILES)
+def test_masking_roles_leak_no_raw_value(masker: Masker, name: str) -> None:
+    out = masked(masker, masking_profile(name))
     for value in RAW_VALUES:
         assert value not in out
 
 
 def test_unknown_role_gets_fields_dropped(masker: Masker) -> None:
-    record = json.loads(masked(masker, "intruder"))["results"][0]
+    record = json.loads(masked(masker, Profile.most_restrictive()))["results"][0]
     assert set(record) == {"id", "order_no", "notes"}
     assert "<PERSON>" in record["notes"] and "<EMAIL_ADDRESS>" in record["notes"]
 
 
 def test_tokens_of_one_record_share_its_subject_key(masker: Masker) -> None:
-    record = json.loads(masked(masker, "support_lead"))["results"][0]
+    record = json.loads(masked(masker, Profile(default=Operator.TOKEN)))["results"][0]
     key_ids = {record[f].split(".")[1] for f in ("name", "mobile", "email", "bank_card")}
     # The resident id is the record's strongest identifier, wherever it sits in the object.
     assert key_ids == {masker.tokenizer.key_id_for("11010519491231002X")}
     assert masker.tokenizer.detokenize(record["mobile"]) == "13812345678"
+    # The policy's token profile (supervisors reviewing quality) keys them the same way.
+    review = json.loads(masked(masker, policy("supervisor", "quality_review")))["results"][0]
+    assert {review[f].split(".")[1] for f in ("name", "mobile", "email")} == key_ids
 
 
 def test_drop_fields_remove_the_field_everywhere(masker: Masker) -> None:
@@ -88,14 +104,14 @@ def test_drop_fields_remove_the_field_everywhere(masker: Masker) -> None:
 
 
 def test_counts_report_types_not_values(masker: Masker) -> None:
-    result = masker.mask_json(page(), masker.profile_for("analyst", None))
+    result = masker.mask_json(page(), policy("analyst"))
     assert result.counts["PHONE_NUMBER"] >= 2
     assert all(isinstance(v, int) for v in result.counts.values())
 
 
 def test_numbers_holding_personal_data_are_masked(masker: Masker) -> None:
     doc = {"contact": {"phone": 8613812345678, "msisdn": 13812345678, "qty": 3}}
-    out = masker.mask_json(doc, masker.profile_for("analyst", None)).document
+    out = masker.mask_json(doc, policy("analyst")).document
     assert out["contact"]["qty"] == 3
     assert "13812345678" not in json.dumps(out)
 
@@ -111,24 +127,24 @@ def test_catalog_overrides_and_paths(masker: Masker) -> None:
 
 
 def test_mask_text(masker: Masker) -> None:
-    result = masker.mask_text("您好，我是王芳，手机13812345678", masker.profile_for("agent", None))
+    result = masker.mask_text("您好，我是王芳，手机13812345678", policy("agent"))
     assert result.document == "您好，我是王芳，手机138****5678"
 
 
 def test_unparseable_or_opaque_bodies_are_blocked(masker: Masker) -> None:
-    agent = masker.profile_for("agent", None)
+    agent = policy("agent")
     with pytest.raises(MaskingError, match="not valid JSON"):
         masker.mask_body(b'{"mobile": "13812345678"', "application/json", agent)
     with pytest.raises(MaskingError, match="cannot be inspected"):
         masker.mask_body(b"13812345678", "application/octet-stream", agent)
     body, _ = masker.mask_body(b"13812345678", "application/octet-stream",
-                               masker.profile_for("dpo", None))
+                               policy("dpo"))
     assert body == b"13812345678"
 
 
 def test_mask_body_json(masker: Masker) -> None:
     body, counts = masker.mask_body(json.dumps(page()).encode(), "application/json; charset=utf-8",
-                                    masker.profile_for("agent", None))
+                                    policy("agent"))
     assert "138****5678" in body.decode() and counts["PHONE_NUMBER"] >= 1
 
 
@@ -139,7 +155,7 @@ def test_errors_inside_detection_block_without_values(masker: Masker,
 
     monkeypatch.setattr(masker.detector, "patterns", broken)
     with pytest.raises(MaskingError) as error:  # a value not seen before: no cached answer
-        masker.mask_json({"free": "13812340000"}, masker.profile_for("agent", None))
+        masker.mask_json({"free": "13812340000"}, policy("agent"))
     assert "13812340000" not in str(error.value)
 
 
@@ -147,20 +163,27 @@ def test_oversized_text_is_refused(masker: Masker) -> None:
     small = Masker(masker.detector, masker.catalog,
                    masker.settings.model_copy(update={"max_text_chars": 10}), masker.tokenizer)
     with pytest.raises(MaskingError, match="longer than"):
-        small.mask_json({"notes": "x" * 11}, small.profile_for("agent", None))
+        small.mask_json({"notes": "x" * 11}, policy("agent"))
 
 
-def test_profile_for_purpose_and_fallbacks(masker: Masker) -> None:
-    assert masker.profile_for("agent", "support") == masker.profile_for("agent", None)
-    assert masker.profile_for(None, None) == Profile.most_restrictive()
-    assert masker.profile_for("nobody", "x") == Profile.most_restrictive()
+def test_policy_profile_purpose_and_fallbacks() -> None:
+    assert policy_profile("agent", "support") == policy_profile("agent", None)
+    assert policy_profile("supervisor", "quality_review") != policy_profile("supervisor")
+    assert policy_profile("supervisor", "support") == policy_profile("supervisor")
+    # Unknown roles (and none) are refused, with the most restrictive profile.
+    for role, purpose in ((None, None), ("nobody", "x")):
+        decision = policy_decision(role, purpose)
+        assert not decision.allow and "unknown role" in decision.reasons
+        assert Profile.from_dict(decision.masking) == Profile.most_restrictive()
+        with pytest.raises(PolicyRefused, match="unknown role"):
+            policy_profile(role, purpose)  # type: ignore[arg-type]
 
 
 def test_overlapping_repeats_merge_and_never_reveal_parts(masker: Masker) -> None:
     address = "Nikolaus-Lübs-Ring 9877, 08016 Schrobenhausen"
     notes = f"客户来电{address} Nurten Linke-Benthin 请回电 {address} {address}"
     doc = {"name": "Nurten Linke-Benthin", "address": address, "notes": notes}
-    out = json.dumps(masker.mask_json(doc, masker.profile_for("analyst", None)).document,
+    out = json.dumps(masker.mask_json(doc, policy("analyst")).document,
                      ensure_ascii=False)
     assert address not in out and "Nurten" not in out and "9877" not in out
 
@@ -177,9 +200,10 @@ def test_cover_merges_overlapping_spans() -> None:
 def test_concurrent_masking_gives_the_same_answers(masker: Masker) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    expected = masked(masker, "analyst")
+    analyst = policy("analyst")
+    expected = masked(masker, analyst)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda _: masked(masker, "analyst"), range(12)))
+        results = list(pool.map(lambda _: masked(masker, analyst), range(12)))
     assert results == [expected] * 12
 
 
