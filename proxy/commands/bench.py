@@ -159,7 +159,7 @@ def _gateway(tmp: Path, upstream: str, workers: int) -> Iterator[tuple[str, int]
 @contextlib.contextmanager
 def _bare_proxy(upstream: str, workers: int) -> Iterator[str]:
     port = free_port()
-    with _process([sys.executable, "-m", "proxy.commands.bare_proxy", "--port", str(port),
+    with _process([sys.executable, "-m", "proxy.demo.bare_proxy", "--port", str(port),
                    "--upstream", f"{upstream}/crm/v1", "--token", _UPSTREAM_TOKEN,
                    "--workers", str(workers)], f"http://127.0.0.1:{port}/crm/healthz"):
         yield f"http://127.0.0.1:{port}"

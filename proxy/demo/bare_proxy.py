@@ -2,7 +2,7 @@
 with uvloop and httptools, one pooled aiohttp session configured as the gateway's) that does
 nothing else: no identity, policy, residency, masking, audit, metrics or logs.
 
-``python -m proxy.commands.bare_proxy --port P --upstream URL --token T [--workers N]``;
+``python -m proxy.demo.bare_proxy --port P --upstream URL --token T [--workers N]``;
 ``/crm/<path>`` goes to ``<URL>/<path>`` with the upstream token. Benchmark-only.
 """
 
@@ -54,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["BARE_PROXY_UPSTREAM"] = args.upstream
     os.environ["BARE_PROXY_TOKEN"] = args.token
-    uvicorn.run("proxy.commands.bare_proxy:app", host="127.0.0.1", port=args.port,
+    uvicorn.run("proxy.demo.bare_proxy:app", host="127.0.0.1", port=args.port,
                 workers=args.workers, loop="uvloop", http="httptools", access_log=False,
                 log_level="warning", server_header=False)
 
