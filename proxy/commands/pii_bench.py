@@ -49,14 +49,15 @@ def _line(label: str, ours: object, base: object, unit: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from proxy.decisions.policy_set import PolicyError
+    from proxy.decisions.role_profile import PolicyRefused, policy_profile
     from proxy.pii import bench
     from proxy.pii.masker import Masker
     from proxy.pii.settings import PiiSettings
     from proxy.pii.tokens import InMemoryKeyStore
 
     try:
-        profile = bench.policy_profile(args.role, args.purpose, policies_dir=args.policies)
-    except (bench.PolicyRefused, PolicyError) as error:
+        profile = policy_profile(args.role, args.purpose, policies_dir=args.policies)
+    except (PolicyRefused, PolicyError) as error:
         print(f"privacy-gateway pii-bench: role {args.role}: {error}", file=sys.stderr)
         return 1
     rss_before = _rss_mb()  # the policy engine loaded, not yet the masker's models

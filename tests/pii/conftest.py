@@ -4,7 +4,7 @@ import functools
 
 import pytest
 
-from proxy.pii import bench
+from proxy.decisions.role_profile import policy_profile
 from proxy.pii.analyzer import Detector
 from proxy.pii.masker import Masker
 from proxy.pii.profiles import Operator, Profile
@@ -16,7 +16,7 @@ from proxy.pii.tokens import InMemoryKeyStore
 def policy(role: str, purpose: str | None = None) -> Profile:
     """The masking profile the shipped policy gives ``role`` (evaluated by the embedded
     engine, as the gateway does), so these tests follow any change of the policy."""
-    return bench.policy_profile(role, purpose)
+    return policy_profile(role, purpose)
 
 
 # Profiles the masking tests run with, by name: the policy's for its roles that mask, an

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from proxy.caller import Caller
-from proxy.pii.bench import policy_decision
+from proxy.decisions.role_profile import policy_decision
 from proxy.pii.detokenize import detokenize_route
 from proxy.pii.masker import Masker
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from proxy.pii.bench import PolicyRefused, policy_decision, policy_profile
+from proxy.decisions.role_profile import PolicyRefused, policy_decision, policy_profile
 from proxy.pii.masker import Masker, MaskingError
 from proxy.pii.profiles import Operator, Profile
 from tests.pii.conftest import MASKING_PROFILES, masking_profile, policy
