@@ -49,19 +49,15 @@ class _Refused(Exception):
 
 
 async def _mask(settings, args: argparse.Namespace, body: bytes) -> bytes:
+    from proxy.decisions.role_profile import role_input
     from proxy.pii.masker import MaskingError
     from proxy.pii.profiles import Profile
     from proxy.runtime import open_runtime
 
     region = args.region or settings.default_region
     async with open_runtime(settings) as runtime:
-        decision = await runtime.decisions.decide({
-            "caller": {"sub": "cli", "role": args.role, "region": region,
-                       "purpose": args.purpose, "tenant": None, "method": "cli"},
-            "request": {"method": "GET", "system": args.system, "path": "/",
-                        "action": "read"},
-            "subject": {"region": args.subject_region or region, "source": "routing_key"},
-            "upstream": {"region": None}, "transfer": {"consent": False}})
+        decision = await runtime.decisions.decide(role_input(
+            args.role, args.purpose, region, args.system, subject_region=args.subject_region))
         if not decision.allow:
             raise _Refused("refused by policy: " + "; ".join(decision.reasons))
         content_type = "text/plain" if args.text else "application/json"

@@ -22,6 +22,18 @@ class PolicyRefused(Exception):
 _compiled: dict[tuple[str, str], Any] = {}
 
 
+def role_input(role: str | None, purpose: str | None, region: str, system: str, *,
+               subject_region: str | None = None, action: str = "read") -> dict[str, Any]:
+    """The gateway's decision input for a command-line caller with ``role`` asking to
+    ``action`` a subject of ``subject_region`` (default: the caller's own ``region``)."""
+    return {
+        "caller": {"sub": "cli", "role": role, "region": region, "purpose": purpose,
+                   "tenant": None, "method": "cli"},
+        "request": {"method": "GET", "system": system, "path": "/", "action": action},
+        "subject": {"region": subject_region or region, "source": "routing_key"},
+        "upstream": {"region": None}, "transfer": {"consent": False}}
+
+
 def policy_decision(role: str | None, purpose: str | None = None, *,
                     policies_dir: Path | None = None, region: str = "eu",
                     system: str = "crm", action: str = "read") -> Decision:
@@ -40,12 +52,7 @@ def policy_decision(role: str | None, purpose: str | None = None, *,
                                   compile_bundle(policy_set, settings.query))
         _compiled[key] = compiled
     engine = EmbeddedEngine(settings.query)
-    document = {
-        "caller": {"sub": "pii-bench", "role": role, "region": region, "purpose": purpose,
-                   "tenant": None, "method": "cli"},
-        "request": {"method": "GET", "system": system, "path": "/", "action": action},
-        "subject": {"region": region, "source": "routing_key"},
-        "upstream": {"region": None}, "transfer": {"consent": False}}
+    document = role_input(role, purpose, region, system, action=action)
     try:
         return decision_from_result(engine.evaluate_now(compiled, document), compiled.revision,
                                     engine.name)
