@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
 
+from proxy.audit.entry import caller_id, looks_raw
 from proxy.db import Database
 from proxy.db.tables import audit_entries
 
@@ -16,7 +18,9 @@ MAX_LIMIT = 1000
 
 class SearchQuery(BaseModel):
     """Times are ISO-8601 UTC ("2026-11-23T00:00:00Z"). ``subject`` is a raw identifier
-    hashed before use; ``subject_hash`` is an already hashed one."""
+    hashed before use; ``subject_hash`` is an already hashed one. ``caller`` is a caller's
+    subject id as its token has it (one that looks like personal data, as an e-mail address,
+    is hashed the way entries store it)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,10 +38,11 @@ class SearchQuery(BaseModel):
     limit: int = Field(default=100, gt=0, le=MAX_LIMIT)
 
 
-def _statement(query: SearchQuery, subject_hash: str | None) -> Select[Any]:
+def _statement(query: SearchQuery, subject_hash: str | None,
+               caller: str | None) -> Select[Any]:
     table = audit_entries.c
     statement = select(audit_entries).where(table.seq > query.after_seq)
-    equal = {table.log: query.log, table.caller_sub: query.caller,
+    equal = {table.log: query.log, table.caller_sub: caller,
              table.subject_hash: subject_hash, table.system: query.system,
              table.outcome: query.outcome, table.case_id: query.case_id, table.kind: query.kind}
     for column, value in equal.items():
@@ -64,12 +69,18 @@ def entry_dict(row: Any) -> dict[str, Any]:
 
 
 async def search(db: Database, query: SearchQuery,
-                 hash_identifier: Any = None) -> list[dict[str, Any]]:
-    subject_hash = query.subject_hash
+                 hash_identifier: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+    subject_hash, caller = query.subject_hash, query.caller
     if query.subject is not None:
-        if hash_identifier is None:
-            raise ValueError("searching by subject needs the identifier hasher")
-        subject_hash = hash_identifier(query.subject)
+        subject_hash = _hasher(hash_identifier, "subject")(query.subject)
+    if caller is not None and looks_raw("sub", caller):
+        caller = caller_id(caller, _hasher(hash_identifier, "a caller id like this"))
     async with db.engine.connect() as connection:
-        rows = await connection.execute(_statement(query, subject_hash))
+        rows = await connection.execute(_statement(query, subject_hash, caller))
         return [entry_dict(row) for row in rows]
+
+
+def _hasher(hash_identifier: Callable[[str], str] | None, what: str) -> Callable[[str], str]:
+    if hash_identifier is None:
+        raise ValueError(f"searching by {what} needs the identifier hasher")
+    return hash_identifier

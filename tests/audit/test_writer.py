@@ -4,7 +4,9 @@ refused at the door, and a restarted log continues the same chain."""
 from __future__ import annotations
 
 import asyncio
+import math
 import stat
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -46,7 +48,8 @@ async def test_reopened_log_continues_the_chain(db: Database, settings: Settings
 
 @pytest.mark.parametrize("fields", [
     {"note": "customer wrote from anna.schmidt@example.de"},
-    {"caller": {"sub": "+49 151 23456789"}},
+    {"caller": {"sub": "agent-7", "tenant": "+49 151 23456789"}},  # only sub is hashed
+    {"caller": "+49 151 23456789"},
     {"query": "身份证11010519491231002X"},
     {"subject_hash": "not-a-hash"},
 ])
@@ -58,9 +61,15 @@ async def test_raw_personal_values_are_refused(audit_log: AuditLog, fields: dict
     assert await count(audit_log.db) == 0
 
 
-async def test_floats_have_no_canonical_form(audit_log: AuditLog) -> None:
-    with pytest.raises(TypeError):
-        audit_log.append("decision", {"latency": 1.5})
+@pytest.mark.parametrize(("fields", "error"), [
+    ({"latency": 1.5}, TypeError), ({"masked": {"PERSON": 2.0}}, TypeError),
+    ({"latency": math.nan}, ValueError), ({"id": uuid.uuid4()}, TypeError),
+])
+async def test_values_without_canonical_form_are_refused(audit_log: AuditLog, fields: dict,
+                                                         error: type[Exception]) -> None:
+    with pytest.raises(error):
+        audit_log.append("decision", fields)
+    assert audit_log.pending == 0
 
 
 async def test_two_replicas_share_one_chain(db: Database, settings: Settings) -> None:
