@@ -64,21 +64,21 @@ class PathNode:
     catalog's rule for a value there: the masker walks documents along these nodes, so each
     position is decided once, not once per value."""
 
-    __slots__ = ("rule", "_catalog", "_path", "_children")
+    __slots__ = ("rule", "children", "_catalog", "_path")
 
     def __init__(self, catalog: Catalog, path: tuple[str | int, ...]) -> None:
         self.rule = catalog.rule(path)
         self._catalog = catalog
         self._path = path
-        self._children: dict[str | int, PathNode] = {}
+        self.children: dict[str | int, PathNode] = {}  # the cached ones; ask ``child``
 
     def child(self, key: str | int) -> PathNode:
         part = 0 if isinstance(key, int) else key
-        node = self._children.get(part)
+        node = self.children.get(part)
         if node is None:
             node = PathNode(self._catalog, (*self._path, part))
             if self._catalog.admit():  # bounded: past the limit, positions are decided anew
-                self._children[part] = node
+                self.children[part] = node
         return node
 
 

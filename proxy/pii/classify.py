@@ -92,7 +92,7 @@ class Classifier:
     def __init__(self, detector: Detector, catalog: Catalog, max_text_chars: int) -> None:
         self.detector = detector
         self._catalog = catalog
-        self._max_text_chars = max_text_chars
+        self.max_text_chars = max_text_chars
         self.refine = functools.lru_cache(_CACHE_SIZE)(self._refine)
         self.number_type = functools.lru_cache(_CACHE_SIZE)(self._number_type)
         self.patterns = functools.lru_cache(_CACHE_SIZE)(self._patterns)
@@ -113,8 +113,8 @@ class Classifier:
         return Classification(holder, walk.slots, _find_repeats(walk.slots, profile))
 
     def check_length(self, text: str) -> None:
-        if len(text) > self._max_text_chars:
-            raise MaskingError(f"a text value is longer than {self._max_text_chars} "
+        if len(text) > self.max_text_chars:
+            raise MaskingError(f"a text value is longer than {self.max_text_chars} "
                                "characters")
 
     def _patterns(self, text: str) -> list[Finding]:
@@ -134,8 +134,9 @@ class Classifier:
 class _Walk:
     def __init__(self, classifier: Classifier, profile: Profile) -> None:
         self._classifier = classifier
-        self._profile = profile
+        self._keeps = profile.keeps
         self._drop = profile.drop_fields
+        self._max_text_chars = classifier.max_text_chars
         self.slots: list[Slot] = []
         self.free: list[Slot] = []
 
@@ -152,7 +153,7 @@ class _Walk:
                 copy[name] = item
                 if item is None or item is True or item is False:
                     continue
-                child = position.child(name)
+                child = position.children.get(name) or position.child(name)
                 if isinstance(item, str | int | float):
                     self._leaf(copy, name, item, child.rule, inner,
                                None if path is None else (*path, name))
@@ -180,7 +181,8 @@ class _Walk:
         else:
             text = str(value)
         classifier = self._classifier
-        classifier.check_length(text)
+        if len(text) > self._max_text_chars:
+            classifier.check_length(text)
         if kind == "ignore" or not text.strip():
             if kind == "ignore" and isinstance(value, str):  # repeats are still found
                 self.slots.append(Slot(container, key, text, frame, path=path))
@@ -192,7 +194,7 @@ class _Walk:
                 return
             if entity in SUBJECT_TYPES:
                 frame.note(entity, text)
-            if not self._profile.keeps(entity):  # a kept whole value is not looked at again
+            if not self._keeps(entity):  # a kept whole value is not looked at again
                 self.slots.append(Slot(container, key, text, frame, entity, path=path))
             return
         slot = Slot(container, key, text, frame, path=path)
