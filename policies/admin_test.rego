@@ -220,3 +220,9 @@ test_every_granted_admin_action_is_known if {
 		}
 	}
 }
+
+# Admin actions are their own kind: none is also a request action or a DSAR step.
+test_admin_actions_are_not_request_actions_or_dsar_steps if {
+	count({name | some name in object.keys(data.admin.actions); data.gateway.actions[name]}) == 0
+	count({name | some name in object.keys(data.admin.actions); startswith(name, "dsar_")}) == 0
+}

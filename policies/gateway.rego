@@ -7,6 +7,11 @@
 #   subject:  {region, source}                  region null when unknown
 #   upstream: {region}                          target upstream of a write, if chosen
 #   transfer: {consent}                         subject's separate consent to transfers
+#
+# The rules are functions of the few request fields they depend on (access_for here,
+# residency.reading/writing/staying_put): precompute.rego evaluates the common ones once per
+# policy load, and a request looks its answer up in data.precomputed (computing it with the
+# same function when the table has no entry). See README.md.
 package gateway
 
 import rego.v1
@@ -22,95 +27,127 @@ actions := {"read", "write", "delete", "detokenize"}
 
 mutating := {"write", "delete"}
 
-action := input.request.action if {
-	is_string(input.request.action)
+action := a if {
+	a := input.request.action
+	is_string(a)
 } else := ""
 
-dsar_action if startswith(action, "dsar_")
+role := r if {
+	r := input.caller.role
+	is_string(r)
+} else := ""
+
+# --- who may do what (role x action) -------------------------------------------------
+
+# What the caller's role says about the action: access_for(role, action).
+access := a if {
+	a := data.precomputed.access[role][action]
+} else := a if {
+	a := data.precomputed.admin_access[role][action]
+} else := access_for(role, action)
+
+# access_for(who, act) is the rule:
+#   refusals:    why `who` may not take `act` (empty when it may)
+#   permitted:   the role holds `act` among its actions (read, write, delete, detokenize)
+#   elevated:    taking `act` is audited at the elevated level (detokenize, DSAR, admin API)
+#   obligations: what the gateway must do when it allows `act`
+# (The functions below re-bind their arguments first, `r := who`: regopy 1.5 treats
+# arguments as unbound when precompute.rego calls them inside a comprehension, which makes
+# each lookup a search over the whole collection.)
+access_for(who, act) := {
+	"refusals": sort(refusals_for(who, act)),
+	"permitted": permitted(who, act),
+	"elevated": elevated_action(act),
+	"obligations": action_obligations(act),
+}
+
+refusals_for(who, act) := (((unknown_role(who) | unknown_action(act)) | refused_action(who, act)) | refused_admin_action(who, act)) | refused_dsar_step(who, act)
+
+unknown_role(who) := set() if {
+	r := who
+	data.roles[r]
+} else := {"unknown role"}
+
+unknown_action(act) := {concat("", ["unknown action '", a, "'"])} if {
+	a := act
+	not actions[a]
+	not startswith(a, "dsar_")
+	not data.admin.actions[a]
+} else := set()
+
+refused_action(who, act) := {concat("", ["role ", r, " may not ", a])} if {
+	r := who
+	a := act
+	data.roles[r]
+	actions[a]
+	not holds(r, "actions", a)
+} else := set()
 
 # The gateway's own API (audit, evidence, policy, residency directory): data.admin.actions
 # names them, data.roles[role].admin says who may.
-admin_action if data.admin.actions[action]
+refused_admin_action(who, act) := {concat("", ["role ", r, " may not ", a])} if {
+	r := who
+	a := act
+	data.roles[r]
+	data.admin.actions[a]
+	not holds(r, "admin", a)
+} else := set()
 
-role_known if {
-	is_string(input.caller.role)
-	data.roles[input.caller.role]
+refused_dsar_step(who, act) := {concat("", ["role ", r, " may not run DSAR step ", step])} if {
+	r := who
+	a := act
+	data.roles[r]
+	startswith(a, "dsar_")
+	step := trim_prefix(a, "dsar_")
+	not dsar.may_run(r, step)
+} else := set()
+
+# Whether data.roles[who][list] ("actions" or "admin") names `act`.
+holds(who, list, act) if {
+	r := who
+	l := list
+	a := act
+	some granted in data.roles[r][l]
+	granted == a
 }
 
-role_permits_action if {
-	some permitted in data.roles[input.caller.role].actions
-	permitted == action
-}
+permitted(who, act) := true if holds(who, "actions", act) else := false
 
-role_permits_admin if {
-	some permitted in data.roles[input.caller.role].admin
-	permitted == action
-}
+elevated_action(act) := true if {
+	act == "detokenize"
+} else := true if {
+	startswith(act, "dsar_")
+} else := true if {
+	a := act
+	data.admin.actions[a]
+} else := false
 
-# --- reasons to refuse -------------------------------------------------------------
+action_obligations(act) := ["audit_detokenize"] if act == "detokenize" else := []
 
-deny contains "unknown role" if not role_known
+# --- where the data goes (residency.rego) --------------------------------------------
 
-deny contains concat("", ["unknown action '", action, "'"]) if {
-	not actions[action]
-	not dsar_action
-	not admin_action
-}
-
-deny contains concat("", ["role ", input.caller.role, " may not ", action]) if {
-	role_known
-	actions[action]
-	not role_permits_action
-}
-
-deny contains concat("", ["role ", input.caller.role, " may not ", action]) if {
-	role_known
-	admin_action
-	not role_permits_admin
-}
-
-deny contains concat("", ["role ", input.caller.role, " may not run DSAR step ", dsar.step]) if {
-	role_known
-	dsar_action
-	not dsar.allow
-}
-
-deny contains concat("", ["subject region ", input.subject.region, " is not configured"]) if {
-	residency.subject_region_unconfigured
-}
-
-deny contains residency.transfer_reason(residency.subject_region, residency.destination, t) if {
+# What residency says about this request, in the shape residency.staying() describes.
+residency_facts := residency.read if {
 	action == "read"
-	t := residency.current
-	t.outcome == "deny"
-}
-
-deny contains "no region may serve this read" if {
-	action == "read"
-	residency.subject_region_unknown
-	count(residency.fanout_regions) == 0
-}
-
-deny contains concat("", [action, " needs the subject's home region, which is unknown"]) if {
+} else := residency.writing(action, residency.subject, residency.target) if {
 	mutating[action]
-	residency.subject_region_unknown
+} else := residency.staying_put(residency.subject)
+
+# --- reasons to refuse ---------------------------------------------------------------
+# Every rule adding to `deny` refuses the request; a new reason can be added here as a
+# `deny contains ... if {...}` rule of its own.
+
+deny contains reason if {
+	some reason in access.refusals
 }
 
-deny contains msg if {
-	mutating[action]
-	target := input.upstream.region
-	is_string(target)
-	target != residency.subject_region
-	msg := concat("", [
-		action, " refused: subject's home region is ", residency.subject_region,
-		", target upstream is ", target,
-	])
+deny contains reason if {
+	some reason in residency_facts.refusals
 }
 
 deny contains "detokenize is not allowed by the caller's masking profile" if {
 	action == "detokenize"
-	role_known
-	role_permits_action
+	access.permitted
 	not masking.base.detokenize
 }
 
@@ -118,90 +155,31 @@ default allow := false
 
 allow if count(deny) == 0
 
-# --- what an allowed request gets --------------------------------------------------
+# --- the decision --------------------------------------------------------------------
 
-notes contains residency.transfer_reason(residency.subject_region, residency.destination, t) if {
-	action == "read"
-	t := residency.current
-}
-
-notes contains concat("", ["subject region unknown: fan out to ", concat(", ", residency.fanout_regions)]) if {
-	action == "read"
-	residency.subject_region_unknown
-}
-
-reasons := sort(deny) if {
-	count(deny) > 0
-} else := sort(notes)
-
-pseudonymize_only if {
-	action == "read"
-	residency.current.outcome == "pseudonymize"
-}
-
-pseudonymize_only if {
-	action == "read"
-	residency.subject_region_unknown
-	residency.fanout_pseudonymized
-}
-
-overlays contains "pseudonymized" if pseudonymize_only
-
-profile := masking.combined(overlays) if {
+decision := {
+	"allow": true,
+	"reasons": residency_facts.notes,
+	"route": residency_facts.route,
+	"masking": profile,
+	"audit": audit,
+	"obligations": sort(array.concat(residency_facts.obligations, access.obligations)),
+} if {
 	allow
-} else := data.masking.profiles.restricted
-
-route_region := residency.subject_region if {
-	allow
-	action != "detokenize"
-	not dsar_action
-	not admin_action
-} else := null
-
-fanout := residency.fanout_regions if {
-	allow
-	action == "read"
-	residency.subject_region_unknown
-} else := []
-
-obligations contains "pseudonymize" if {
-	allow
-	pseudonymize_only
-}
-
-obligations contains "fan_out" if count(fanout) > 0
-
-obligations contains "record_transfer" if {
-	allow
-	action == "read"
-	residency.current.outcome != "local"
-	residency.current.outcome != "deny"
-}
-
-obligations contains "audit_detokenize" if {
-	allow
-	action == "detokenize"
+} else := {
+	"allow": false,
+	"reasons": sort(deny),
+	"route": {"region": null, "fanout": []},
+	"masking": data.masking.profiles.restricted,
+	"audit": "elevated",
+	"obligations": [],
 }
 
 audit := "elevated" if {
-	elevated
-} else := "standard"
+	access.elevated
+} else := residency_facts.audit
 
-elevated if not allow
-
-elevated if action == "detokenize"
-
-elevated if dsar_action
-
-elevated if admin_action
-
-elevated if obligations.record_transfer
-
-decision := {
-	"allow": allow,
-	"reasons": reasons,
-	"route": {"region": route_region, "fanout": fanout},
-	"masking": profile,
-	"audit": audit,
-	"obligations": sort(obligations),
-}
+# The caller's masking profile with the overlays residency adds (masking.combined()).
+profile := p if {
+	p := data.precomputed.overlaid[masking.profile_name][concat("+", residency_facts.overlays)]
+} else := masking.combined(residency_facts.overlays)

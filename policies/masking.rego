@@ -12,11 +12,13 @@ profile_name := name if {
 	name := data.roles[input.caller.role].profiles["*"]
 } else := "restricted"
 
-base := object.get(data.masking.profiles, profile_name, data.masking.profiles.restricted)
+base := p if {
+	p := data.masking.profiles[profile_name]
+} else := data.masking.profiles.restricted
 
-# The caller's profile with overlays (e.g. "pseudonymized") combined in. Without overlays
-# it is the base profile as is; with one, the pair is looked up in data.precomputed
-# (combining costs comprehensions on every request).
+# The caller's profile with overlays (e.g. "pseudonymized", from residency) combined in.
+# Without overlays it is the base profile as is; with one, the pair is looked up in
+# data.precomputed (combining costs comprehensions on every request).
 combined(overlays) := base if {
 	count(overlays) == 0
 } else := p if {

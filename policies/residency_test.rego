@@ -172,3 +172,27 @@ test_write_with_unknown_subject_region_is_refused := {
 	"input": write(null, "eu"),
 	"expect": denied("write needs the subject's home region, which is unknown"),
 }
+
+# --- requests without a transfer field ---------------------------------------------
+# (No transfer field is no consent: the rules used to be silently skipped for such a
+# request whenever its region pair was not in data.precomputed.)
+
+test_read_without_transfer_field_has_no_consent := {
+	"input": object.remove(read("crm", null, "cn", true), ["transfer"]),
+	"expect": denied("transfer cn->unknown denied under PIPL Articles 38-39: no transfer mechanism"),
+}
+
+test_fan_out_without_transfer_field_has_no_consent := {
+	"input": object.remove(read("crm", "unknown", null, true), ["transfer"]),
+	"expect": {"allow": true, "route": {"region": null, "fanout": ["eu", "uk", "us"]},
+		"obligations": ["fan_out", "pseudonymize"]},
+}
+
+# --- the data the rules rely on -----------------------------------------------------
+
+test_every_law_falls_back_to_a_known_outcome if {
+	every _, law in data.laws {
+		some outcome in ["deny", "pseudonymize"]
+		law.fallback == outcome
+	}
+}

@@ -1,7 +1,8 @@
 """`privacy-gateway policy bench`: decision latency of the embedded engine cold (first
 decision after compiling), compiled (engine only; a local and a cross-border read), through
 the service uncached and cached, against the engine's floor (a trivial policy answering
-`1`) measured in the same run; figures are printed, not asserted."""
+`1`, and one answering a constant the size of a decision) measured in the same run, with
+where a compiled read's time goes; figures are printed, not asserted."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from proxy.decisions.embedded import CompiledPolicy, EmbeddedEngine, compile_bundle
+from proxy.decisions.embedded import (
+    CompiledPolicy,
+    EmbeddedEngine,
+    compile_bundle,
+    entrypoint_of,
+    new_interpreter,
+    query_value,
+    to_input,
+)
 from proxy.decisions.policy_set import PolicySet
 from proxy.decisions.service import DecisionService
 from proxy.decisions.settings import PolicySettings
@@ -46,11 +55,34 @@ def _cold(policy_set: PolicySet, runs: int) -> list[float]:
     return samples
 
 
-def _floor(n: int) -> list[float]:
-    """A policy that answers a constant: what any query costs in this engine and process."""
-    trivial = PolicySet(Path("."), {"floor.rego": "package floor\n\nx := 1\n"}, {}, {},
-                        "floor")
+def _floor(n: int, answer: Any = 1) -> list[float]:
+    """A policy that answers a constant: what any query costs in this engine and process
+    (with a decision-shaped ``answer``: what any query answering a decision costs)."""
+    trivial = PolicySet(Path("."), {"floor.rego": "package floor\n\nx := data.answer\n"}, {},
+                        {"answer": answer}, "floor")
     return _compiled(trivial, n, query="data.floor.x")
+
+
+def _breakdown(policy_set: PolicySet, n: int) -> dict[str, float]:
+    """Median µs of each step of a compiled local read (as EmbeddedEngine takes them)."""
+    bundle = compile_bundle(policy_set, QUERY)
+    interpreter, entrypoint = new_interpreter(), entrypoint_of(QUERY)
+    steps: dict[str, list[float]] = {"build the input": [], "set_input": [],
+                                     "query (+ read the answer)": []}
+    for i in range(n):
+        document = sample_input(i)
+        started = time.perf_counter()
+        document_input = to_input(document)
+        built = time.perf_counter()
+        interpreter.set_input(document_input)
+        steps["build the input"].append(built - started)
+        steps["set_input"].append(time.perf_counter() - built)
+        started = time.perf_counter()
+        query_value(interpreter, bundle, document_input, entrypoint)  # sets it again: ~set_input
+        steps["query (+ read the answer)"].append(time.perf_counter() - started)
+    result = {name: statistics.median(v) * 1e6 for name, v in steps.items()}
+    result["query (+ read the answer)"] -= result["set_input"]
+    return result
 
 
 def _compiled(policy_set: PolicySet, n: int, *, subject_region: str = "eu",
@@ -93,8 +125,13 @@ def run_benchmark(directory: Path, n: int) -> int:
     _line("embedded cold (compile + 1st)", _cold(policy_set, 5))
     floor = _floor(n)
     _line("engine floor (policy `x := 1`)", floor)
+    shaped = EmbeddedEngine(QUERY).evaluate_now(
+        CompiledPolicy(policy_set.revision, compile_bundle(policy_set, QUERY)), sample_input())
+    _line("engine floor, decision-sized answer", _floor(n, shaped))
     local = _compiled(policy_set, n)
     _line("embedded compiled, local read", local)
+    print("  of which: " + ", ".join(f"{name} {us:.0f} µs"
+                                     for name, us in _breakdown(policy_set, n).items()))
     _line("embedded compiled, cn->eu read", _compiled(policy_set, n, subject_region="cn"))
     uncached, cached = asyncio.run(_service(directory, n))
     _line("service, cache miss", uncached)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import marshal
 import signal
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,13 @@ from proxy.decisions.candidate_check import check_candidate
 from proxy.decisions.decision_log import DecisionLog, InputRedactor
 from proxy.decisions.embedded import EmbeddedEngine
 from proxy.decisions.engine import Engine, EngineError
-from proxy.decisions.metrics import DECISIONS, FAILURES, LATENCY, LOADED, RELOADS
+from proxy.decisions.metrics import (
+    LOADED,
+    RELOADS,
+    decisions_counter,
+    failures_counter,
+    latency_histogram,
+)
 from proxy.decisions.model import Decision, MalformedResult, decision_from_result
 from proxy.decisions.policy_set import PolicyError, PolicySet
 from proxy.decisions.settings import PolicySettings
@@ -45,8 +52,34 @@ class ReloadResult:
 
 @dataclass(frozen=True)
 class _Live:
+    """The live policy set with its own decision cache and in-flight evaluations: a reload
+    replaces all three at once, so no decision of an older set is ever served (not even one
+    whose evaluation finishes after the swap)."""
+
     policy_set: PolicySet
     prepared: object
+    cache: TTLCache[bytes | str, Decision]
+    inflight: dict[bytes | str, asyncio.Future[Decision]] = field(default_factory=dict)
+
+
+def cache_key(document: Any) -> bytes | str:
+    """An exact key for ``document``: two documents share it only when they are equal with
+    the same types (1, 1.0 and True differ; key order may differ and then only costs a miss).
+    marshal (format 2: no back-references, so equal values give equal bytes) is ~1.7 µs
+    here against ~6.5 µs for sorted JSON; values marshal cannot write (subclasses of the
+    JSON types, other objects) fall back to sorted JSON. Raises TypeError, ValueError or
+    RecursionError for what JSON cannot represent either. A document marshal accepts but
+    JSON refuses (NaN, bytes, sets) still gets a key: it is refused before evaluation, and
+    only evaluated decisions are cached, so that key never finds one."""
+    try:
+        return marshal.dumps(document, 2)
+    except ValueError:
+        return json.dumps(document, sort_keys=True, allow_nan=False)
+
+
+def check_json(document: Any) -> None:
+    """Raise unless ``document`` is what both engines accept: JSON without NaN/Infinity."""
+    json.dumps(document, sort_keys=True, allow_nan=False)
 
 
 def make_engine(settings: PolicySettings) -> Engine:
@@ -62,15 +95,12 @@ class DecisionService:
     engine: Engine | None = None
     _live: _Live | None = None
     _shadow: Shadow | None = None
-    _cache: TTLCache[str, Decision] = field(init=False)
     _log: DecisionLog = field(init=False)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
-    _inflight: dict[str, asyncio.Future[Decision]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.engine = self.engine or make_engine(self.settings)
-        self._cache = TTLCache(self.settings.cache_ttl_seconds, self.settings.cache_size)
         self._log = DecisionLog(InputRedactor(self.settings.log_hash_key))
 
     # --- lifecycle -----------------------------------------------------------------
@@ -112,23 +142,27 @@ class DecisionService:
         if live is None:
             return self._fail("not_loaded", NO_REVISION, engine_name, document)
         try:
-            key = live.policy_set.revision + json.dumps(document, sort_keys=True,
-                                                        allow_nan=False)
-        except (TypeError, ValueError):
+            key = cache_key(document)
+        except (TypeError, ValueError, RecursionError):
             return self._fail("malformed_input", live.policy_set.revision, engine_name, {})
-        cached = self._cache.get(key)
+        cached = live.cache.get(key)
         if cached is not None:
             decision = cached.reused()
             self._done(decision, document)
             return decision
+        try:
+            check_json(document)
+        except (TypeError, ValueError, RecursionError):
+            return self._fail("malformed_input", live.policy_set.revision, engine_name, {})
         # Identical inputs in flight share one evaluation, and a caller that gives up on a
         # slow one (timeout: deny) leaves it running to fill the cache, so a burst of
         # requests cannot pile up evaluations that all time out.
-        flight = self._inflight.get(key)
+        inflight = live.inflight
+        flight = inflight.get(key)
         if flight is None:
             flight = asyncio.ensure_future(self._evaluate(live, key, document, engine_name))
-            self._inflight[key] = flight
-            flight.add_done_callback(lambda _: self._inflight.pop(key, None))
+            inflight[key] = flight
+            flight.add_done_callback(lambda _: inflight.pop(key, None))
         try:
             decision = await asyncio.wait_for(asyncio.shield(flight),
                                               self.settings.timeout_ms / 1000)
@@ -138,7 +172,7 @@ class DecisionService:
         self._done(decision, document)
         return decision
 
-    async def _evaluate(self, live: _Live, key: str, document: dict[str, Any],
+    async def _evaluate(self, live: _Live, key: bytes | str, document: dict[str, Any],
                         engine: str) -> Decision:
         """One evaluation, bounded by ``evaluation_limit``; cached when it succeeds. Failures
         are counted here and logged by each caller."""
@@ -159,8 +193,8 @@ class DecisionService:
         except Exception:  # noqa: BLE001 - fail closed on anything, whatever it is
             logger.exception("policy engine raised unexpectedly")
             return self._failed("engine_exception", revision, engine)
-        LATENCY.labels(engine).observe(time.perf_counter() - started)
-        self._cache.put(key, decision)
+        latency_histogram(engine).observe(time.perf_counter() - started)
+        live.cache.put(key, decision)
         if self._shadow is not None:
             self._spawn(self._shadow.compare(decision, document))
         return decision
@@ -171,7 +205,7 @@ class DecisionService:
         return max(10 * self.settings.timeout_ms / 1000, 5.0)
 
     def _failed(self, reason: str, revision: str, engine: str) -> Decision:
-        FAILURES.labels(reason).inc()
+        failures_counter(reason).inc()
         logger.warning("policy decision failed closed: %s (revision %s, engine %s)",
                        reason, revision, engine)
         return Decision.deny(reason, revision, engine)
@@ -182,8 +216,7 @@ class DecisionService:
         return decision
 
     def _done(self, decision: Decision, document: Any) -> None:
-        DECISIONS.labels(decision.engine, "allow" if decision.allow else "deny",
-                         str(decision.cached).lower()).inc()
+        decisions_counter(decision.engine, decision.allow, decision.cached).inc()
         self._log.record(decision, document)
 
     def _spawn(self, coroutine: Any) -> None:
@@ -208,9 +241,9 @@ class DecisionService:
                 logger.error("policy set rejected, %s stays live: %s", previous, exc)
                 failed = getattr(exc, "failed", 0)
                 return ReloadResult(False, previous, previous, (str(exc),), 0, failed)
-            self._live = _Live(policy_set, prepared)
+            self._live = _Live(policy_set, prepared, TTLCache(self.settings.cache_ttl_seconds,
+                                                              self.settings.cache_size))
             self._shadow = shadow
-            self._cache.clear()
             LOADED.set(1)
             RELOADS.labels("loaded").inc()
             logger.info("policy set %s live (was %s)", policy_set.revision, previous)

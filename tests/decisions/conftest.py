@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Coroutine, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from proxy.decisions.service import DecisionService
@@ -44,3 +45,22 @@ def started_service(**settings: Any) -> Iterator[tuple[LoopThread, DecisionServi
     finally:
         loop.run(service.close())
         loop.close()
+
+
+def edit_policy(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` (which must be there: a test must not silently stop testing when
+    the policy's text changes) with ``new`` in a policy file."""
+    text = path.read_text()
+    assert old in text, f"{path.name} no longer contains {old!r}"
+    path.write_text(text.replace(old, new))
+
+
+def add_decision_field(policies: Path, field: str, expression: str, rule: str = "") -> None:
+    """Give both forms of data.gateway.decision (allowed, refused) one more field, so every
+    decision evaluates ``expression``; ``rule`` is added to gateway.rego as well."""
+    gateway = policies / "gateway.rego"
+    edit_policy(gateway, '\t"audit": audit,\n', f'\t"audit": audit,\n\t"{field}": {expression},\n')
+    edit_policy(gateway, '\t"audit": "elevated",\n',
+                f'\t"audit": "elevated",\n\t"{field}": {expression},\n')
+    if rule:
+        gateway.write_text(gateway.read_text() + "\n" + rule + "\n")

@@ -12,7 +12,7 @@ import pytest
 from proxy.decisions.candidate_check import check_candidate
 from proxy.decisions.service import DecisionService
 from proxy.decisions.settings import DEFAULT_POLICIES_DIR
-from tests.decisions.conftest import LoopThread, started_service
+from tests.decisions.conftest import LoopThread, add_decision_field, started_service
 
 LOCAL_READ = {"caller": {"sub": "u1", "role": "agent", "region": "eu", "purpose": "support"},
               "request": {"method": "GET", "system": "crm", "path": "/x", "action": "read"},
@@ -29,9 +29,7 @@ def live(tmp_path_factory) -> Iterator[tuple[Path, LoopThread, DecisionService]]
 
 
 def add_rule(policies: Path, rule: str) -> None:
-    gateway = policies / "gateway.rego"
-    gateway.write_text(gateway.read_text().replace(
-        '"audit": audit,', f'"audit": audit,\n\t"extra": {rule},'))
+    add_decision_field(policies, "extra", rule)
 
 
 def test_policy_that_segfaults_the_engine_is_rejected(live) -> None:

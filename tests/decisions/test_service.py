@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY
 
 from proxy.decisions.service import DecisionService
 from proxy.decisions.settings import DEFAULT_POLICIES_DIR, PolicySettings
+from tests.decisions.conftest import add_decision_field, edit_policy
 
 
 def read(caller_region: str, subject_region: str | None, *, system: str = "crm",
@@ -82,12 +83,8 @@ def test_broken_policy_never_loads_and_every_decision_denies(tmp_path) -> None:
 
 def test_engine_error_at_evaluation_fails_closed(tmp_path) -> None:
     policies = copy_policies(tmp_path)
-    gateway = policies / "gateway.rego"
     # A built-in that errors on this input: strict errors make it an engine error.
-    gateway.write_text(gateway.read_text().replace(
-        'dsar_action if startswith(action, "dsar_")',
-        'dsar_action if startswith(action, "dsar_")\n\nboom := to_number(input.request.path)'
-    ).replace('"audit": audit,', '"audit": audit,\n\t"boom": boom,'))
+    add_decision_field(policies, "boom", "boom", "boom := to_number(input.request.path)")
 
     async def body(service: DecisionService):
         return await service.decide(read("eu", "eu"))
@@ -97,8 +94,7 @@ def test_engine_error_at_evaluation_fails_closed(tmp_path) -> None:
 
 def test_malformed_result_fails_closed(tmp_path) -> None:
     policies = copy_policies(tmp_path)
-    gateway = policies / "gateway.rego"
-    gateway.write_text(gateway.read_text().replace('"allow": allow,', '"allow": "yes",'))
+    edit_policy(policies / "gateway.rego", '"allow": true,', '"allow": "yes",')
 
     async def body(service: DecisionService):
         return await service.decide(read("eu", "eu"))
@@ -108,10 +104,9 @@ def test_malformed_result_fails_closed(tmp_path) -> None:
 
 def test_slow_policy_times_out_and_denies(tmp_path) -> None:
     policies = copy_policies(tmp_path)
-    gateway = policies / "gateway.rego"
-    gateway.write_text(gateway.read_text().replace(
-        'allow if count(deny) == 0',
-        'allow if {\n\tcount(deny) == 0\n\tcount([x | some x in numbers.range(1, 200000)]) > 0\n}'))
+    edit_policy(policies / "gateway.rego", 'allow if count(deny) == 0',
+                'allow if {\n\tcount(deny) == 0\n'
+                '\tcount([x | some x in numbers.range(1, 200000)]) > 0\n}')
 
     async def body(service: DecisionService):
         return await service.decide(read("eu", "eu"))
