@@ -290,7 +290,7 @@ class Gateway:
 
     async def _respond(self, runtime: Runtime, exchange: Exchange,
                        response: aiohttp.ClientResponse, decision: Decision, send: Send) -> None:
-        profile = Profile.from_dict(decision.masking)
+        profile = decision.profile
         if profile.keeps_everything:
             await self._pass_through(exchange, response, send)
             return
@@ -374,8 +374,7 @@ class Gateway:
         except GatewayError as error:  # an unreachable region is reported, not fatal
             return RegionAnswer(region, error.status, None)
         try:
-            answer = await self._masked(runtime, exchange, response,
-                                        Profile.from_dict(decision.masking))
+            answer = await self._masked(runtime, exchange, response, decision.profile)
         finally:
             response.release()
         try:

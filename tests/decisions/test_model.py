@@ -1,13 +1,10 @@
-"""Decision objects: ids, the per-request copies a cache hit makes, the parsed profile."""
+"""Decision objects: the per-request copies a cache hit makes, the parsed profile."""
 
 from __future__ import annotations
 
-import os
-import re
-
 import pytest
 
-from proxy.decisions.model import Decision, decision_from_result, new_id
+from proxy.decisions.model import Decision, decision_from_result
 from proxy.pii.profiles import Operator, Profile
 
 RESULT = {"allow": True, "reasons": ["transfer eu->eu stays local"],
@@ -15,30 +12,6 @@ RESULT = {"allow": True, "reasons": ["transfer eu->eu stays local"],
           "masking": {"default": "redact", "entities": {"PERSON": "keep"},
                       "drop_fields": ["iban"], "detokenize": False},
           "audit": "standard", "obligations": []}
-
-
-def test_ids_are_32_hex_digits_and_unique() -> None:
-    ids = [new_id() for _ in range(10_000)]
-    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
-    assert len(set(ids)) == len(ids)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_child_hands_out_other_ids_than_its_parent() -> None:
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: report a few ids and leave without running pytest's teardown
-        os.close(read)
-        os.write(write, " ".join(new_id() for _ in range(3)).encode())
-        os._exit(0)
-    os.close(write)
-    child = os.read(read, 4096).decode().split()
-    os.close(read)
-    os.waitpid(pid, 0)
-    parent = [new_id() for _ in range(3)]
-    assert len(child) == 3
-    assert {i[:16] for i in child} != {i[:16] for i in parent}  # a new random prefix
-    assert not set(child) & set(parent)
 
 
 def test_reused_and_fresh_copies_keep_the_decision_under_a_new_id() -> None:
