@@ -202,9 +202,14 @@ def test_worker_runs_tasks_and_stops_on_sigterm(gateway: tuple[str, Path],
 
 def _wait_for(capsys: pytest.CaptureFixture[str], base: str, case_id: str,
               states: set[str], timeout: float = 180.0) -> dict[str, Any]:
+    """The case once it is in one of ``states`` and none of its system tasks is still pending
+    or running (the first failed task fails the case while the others finish on their own;
+    the closing task ``*`` only runs after them all)."""
     deadline = time.monotonic() + timeout
     while True:
         shown = dsar(capsys, base, "dpo", "show", case_id)[1]
-        if shown["state"] in states or time.monotonic() > deadline:
+        settled = all(t["state"] not in ("pending", "running") for t in shown["tasks"]
+                      if t["system"] != "*")
+        if (shown["state"] in states and settled) or time.monotonic() > deadline:
             return shown
         time.sleep(0.5)
