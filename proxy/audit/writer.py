@@ -5,8 +5,8 @@ background task writes batches in one transaction each, chaining hashes under a 
 log's head row (so several replicas can share one PostgreSQL log) and signing a checkpoint
 every ``checkpoint_every`` entries or ``checkpoint_interval_seconds``. ``close`` writes
 everything acknowledged before returning. Both run on the event loop, so the per-entry work
-is kept small: orjson for the canonical form, cheap first looks in the raw-data guard, the
-entry hash's constant parts and the time's second formatted once.
+is kept small: orjson for the canonical form, cheap first looks in the raw-data guard and
+the time's second formatted once.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from json.encoder import encode_basestring as quote  # as chain.entry_hash quotes
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from proxy.audit.chain import GENESIS, sha256_hex
+from proxy.audit.chain import GENESIS, entry_hash, sha256_hex
 from proxy.audit.checkpoints import Checkpoint, Signer
 from proxy.audit.encode import canonical_text
 from proxy.audit.entry import (
@@ -85,18 +84,6 @@ class _Pending:
 _KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 _INSERT_COLUMNS = ("log", "seq", "ts", "kind", "category", "fields", "fields_sha256",
                    "prev_hash", "entry_hash", *SEARCH_COLUMNS)
-
-
-def _entry_hash(digest: str, kind_and_log: str, prev: str, seq: int, ts: str) -> str:
-    """chain.entry_hash of a header the writer made: ``digest`` (hex) and ``ts`` (from
-    format_time) need no JSON escaping, so only ``prev`` (read from the head row) is quoted."""
-    return sha256_hex(f'{{"fields_sha256":"{digest}",{kind_and_log},"prev_hash":{quote(prev)},'
-                      f'"seq":{seq:d},"ts":"{ts}"}}'.encode())
-
-
-@functools.lru_cache(maxsize=256)
-def _kind_and_log(kind: str, log: str) -> str:
-    return f'"kind":{quote(kind)},"log":{quote(log)}'
 
 
 class AuditLog:
@@ -239,7 +226,8 @@ class AuditLog:
         for item in batch:
             seq += 1
             ts, digest = format_time(item.ns), sha256_hex(item.fields.encode("utf-8"))
-            hash_ = _entry_hash(digest, _kind_and_log(item.kind, self.name), prev, seq, ts)
+            hash_ = entry_hash({"log": self.name, "seq": seq, "ts": ts, "kind": item.kind,
+                                "fields_sha256": digest, "prev_hash": prev})
             rows.append((self.name, seq, ts, item.kind, category_of(item.kind), item.fields,
                           digest, prev, hash_, *item.columns))  # _INSERT_COLUMNS
             prev = hash_

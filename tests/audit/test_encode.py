@@ -1,6 +1,6 @@
 """The request path's shortcuts give exactly what the plain definitions give: orjson's bytes
 are chain.canonical's, the fast ``suspicious`` answers as a full regex scan does, and the
-writer's entry hashes and times are chain.entry_hash's and strftime's."""
+writer's times are strftime's."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proxy.audit import entry
-from proxy.audit.chain import canonical, entry_hash, sha256_hex
+from proxy.audit.chain import canonical, sha256_hex
 from proxy.audit.encode import canonical_text
 from proxy.audit.entry import suspicious
-from proxy.audit.writer import _entry_hash, _kind_and_log, format_time
+from proxy.audit.writer import format_time
 
 
 def outcome(function: Callable[[Any], Any], value: Any) -> tuple[str, Any]:
@@ -165,18 +165,6 @@ def test_fast_suspicious_edge_cases(text: str) -> None:
     assert suspicious(text) == reference_suspicious(text)
 
 
-texts_without_surrogates = st.text(max_size=20)
-
-
-@given(st.binary(), st.integers(0, 2**62), st.integers(1, 2**62),
-       texts_without_surrogates | st.just(sha256_hex(b"prev")), texts_without_surrogates,
-       texts_without_surrogates)
-def test_writer_entry_hash_is_chain_entry_hash(data: bytes, ns: int, seq: int, prev: str,
-                                               kind: str, log: str) -> None:
-    digest, ts = sha256_hex(data), format_time(ns)
-    header = {"log": log, "seq": seq, "ts": ts, "kind": kind, "fields_sha256": digest,
-              "prev_hash": prev}
-    assert _entry_hash(digest, _kind_and_log(kind, log), prev, seq, ts) == entry_hash(header)
 
 
 @given(st.lists(st.integers(0, 2**62), max_size=20))
