@@ -395,7 +395,7 @@ class Gateway:
         if log.isEnabledFor(logging.INFO):
             event(log, "request", request_id=exchange.request_id, system=exchange.system,
                   region=exchange.region, method=exchange.scope["method"],
-                  path=exchange.template, status=exchange.status,
+                  path=path_template(exchange.scope["path"]), status=exchange.status,
                   role=exchange.caller.role if exchange.caller else None,
                   decision_id=exchange.decision.id if exchange.decision else None,
                   duration_ms=round((time.perf_counter() - exchange.started) * 1000, 2))
