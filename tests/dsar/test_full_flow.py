@@ -112,10 +112,14 @@ def _cli_download(client: httpx.Client, settings: Settings, case_id: str) -> Pat
 
 def _wait_until_closed(client: httpx.Client, url: str, headers: dict[str, str],
                        timeout: float = 600.0) -> dict[str, Any]:
+    """The case once closed and its tasks settled: the closing task completes the case first
+    and is marked done just after (crash-safe order), so it shows "running" for a moment."""
     deadline = time.monotonic() + timeout
     while True:
         shown = client.get(url, headers=headers).json()
-        if shown["state"] in {"completed", "failed"} or time.monotonic() > deadline:
+        closed = shown["state"] == "completed" and all(
+            t["state"] != "running" for t in shown["tasks"])
+        if closed or shown["state"] == "failed" or time.monotonic() > deadline:
             return shown
         time.sleep(0.5)
 
