@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 GENERIC_TYPES = frozenset({"NATIONAL_ID", "BANK_ACCOUNT"})
 
@@ -64,13 +64,14 @@ class PathNode:
     catalog's rule for a value there: the masker walks documents along these nodes, so each
     position is decided once, not once per value."""
 
-    __slots__ = ("rule", "children", "_catalog", "_path")
+    __slots__ = ("rule", "children", "plans", "_catalog", "_path")
 
     def __init__(self, catalog: Catalog, path: tuple[str | int, ...]) -> None:
         self.rule = catalog.rule(path)
         self._catalog = catalog
         self._path = path
         self.children: dict[str | int, PathNode] = {}  # the cached ones; ask ``child``
+        self.plans: dict[Hashable, Any] = {}  # what the masker does here, per profile
 
     def child(self, key: str | int) -> PathNode:
         part = 0 if isinstance(key, int) else key

@@ -25,7 +25,7 @@ from typing import Any
 import ahocorasick
 
 from proxy.pii.analyzer import Detector, Finding, cover
-from proxy.pii.catalog import GENERIC_TYPES, Catalog, FieldRule, PathNode
+from proxy.pii.catalog import GENERIC_TYPES, Catalog, PathNode
 from proxy.pii.profiles import Profile
 from proxy.pii.walker import Path
 
@@ -103,7 +103,7 @@ class Classifier:
         looked for in free text, and which values count as found (not the kept ones)."""
         walk = _Walk(self, profile)
         holder: list[Any] = [doc]
-        walk.visit(holder, 0, doc, self._catalog.root(system), Frame(None), () if paths else None)
+        walk.start(holder, self._catalog.root(system), Frame(None), () if paths else None)
         if walk.free:
             texts = [slot.text for slot in walk.free]
             names = not profile.keeps("PERSON")
@@ -131,71 +131,129 @@ class Classifier:
         return self.detector.whole_value_type(text)
 
 
+# What a value at one position needs under one profile (cached in ``PathNode.plans``):
+_LOOK = 0  # look at the value: uncatalogued, free text or ignored
+_KEEP = 1  # a catalogued type the profile keeps
+_NOTE = 2  # kept, but it names the subject whose key encrypts the object's tokens
+_WHOLE = 3  # a catalogued type the profile masks: the whole value is found
+_REFINE = 4  # a generic catalogued type (NATIONAL_ID): the value's format tells which
+_DROP = 5  # a field the profile drops
+_Entry = tuple[PathNode, int]  # a child position and what its values need
+
+
 class _Walk:
     def __init__(self, classifier: Classifier, profile: Profile) -> None:
         self._classifier = classifier
         self._keeps = profile.keeps
         self._drop = profile.drop_fields
+        self._plan_key = profile.masking_key
+        self._tokens = profile.uses_tokens
         self._max_text_chars = classifier.max_text_chars
         self.slots: list[Slot] = []
         self.free: list[Slot] = []
 
+    def start(self, holder: list[Any], root: PathNode, frame: Frame, path: Path | None) -> None:
+        self.visit(holder, 0, holder[0], root, self._code(root, ""), frame, path)
+
     def visit(self, container: dict[str, Any] | list[Any], key: str | int, value: Any,
-              position: PathNode, frame: Frame, path: Path | None) -> None:
+              position: PathNode, code: int, frame: Frame, path: Path | None) -> None:
         """Copy ``value`` into ``container[key]`` (already holding it), noting its leaves."""
         if isinstance(value, dict):
             copy: dict[str, Any] = {}
             container[key] = copy  # type: ignore[index]
-            inner = Frame(frame)
+            inner, table = Frame(frame), self._table(position)
             for name, item in value.items():
-                if name in self._drop:
+                child, code = table.get(name) or self._entry(position, table, name)
+                if code == _DROP:
                     continue
                 copy[name] = item
                 if item is None or item is True or item is False:
                     continue
-                child = position.children.get(name) or position.child(name)
-                if isinstance(item, str | int | float):
-                    self._leaf(copy, name, item, child.rule, inner,
+                if not isinstance(item, str | int | float):
+                    self.visit(copy, name, item, child, code, inner,
                                None if path is None else (*path, name))
+                elif code == _KEEP and not isinstance(item, str):
+                    continue  # the common cases, decided without a call
+                elif code == _KEEP and len(item) <= self._max_text_chars:
+                    continue
+                elif code == _LOOK and type(item) is int and -1_000_000 < item < 1_000_000:
+                    continue  # fewer than 7 digits: no identifier (counts and ids)
+                elif code == _WHOLE and isinstance(item, str) and not self._tokens \
+                        and len(item) <= self._max_text_chars and not item.isspace() and item:
+                    self.slots.append(Slot(copy, name, item, inner, child.rule.entity,
+                                           path=None if path is None else (*path, name)))
                 else:
-                    self.visit(copy, name, item, child, inner,
+                    self._leaf(copy, name, item, child, code, inner,
                                None if path is None else (*path, name))
         elif isinstance(value, list):
             items = list(value)
             container[key] = items  # type: ignore[index]
-            position = position.child(0)
+            table = self._table(position)
+            child, code = table.get(0) or self._entry(position, table, 0)
             for index, item in enumerate(items):
-                self.visit(items, index, item, position, frame,
+                self.visit(items, index, item, child, code, frame,
                            None if path is None else (*path, index))
         elif isinstance(value, str) or (isinstance(value, int | float)
                                         and not isinstance(value, bool)):
-            self._leaf(container, key, value, position.rule, frame, path)
+            self._leaf(container, key, value, position, code, frame, path)
+
+    def _table(self, position: PathNode) -> dict[str | int, _Entry]:
+        table = position.plans.get(self._plan_key)
+        return position.plans.setdefault(self._plan_key, {}) if table is None else table
+
+    def _entry(self, position: PathNode, table: dict[str | int, _Entry],
+               key: str | int) -> _Entry:
+        child = position.child(key)
+        entry = (child, self._code(child, key))
+        if position.children.get(0 if isinstance(key, int) else key) is child:
+            table[key] = entry  # cached as long as the position itself is
+        return entry
+
+    def _code(self, position: PathNode, key: str | int) -> int:
+        rule, entity = position.rule, position.rule.entity
+        if isinstance(key, str) and key in self._drop:
+            return _DROP
+        if rule.kind != "entity" or not entity:
+            return _LOOK
+        if entity in GENERIC_TYPES:
+            return _REFINE
+        if not self._keeps(entity):
+            return _WHOLE
+        return _NOTE if self._tokens and entity in SUBJECT_TYPES else _KEEP
 
     def _leaf(self, container: dict[str, Any] | list[Any], key: str | int, value: str | float,
-              rule: FieldRule, frame: Frame, path: Path | None) -> None:
-        kind = rule.kind
+              position: PathNode, code: int, frame: Frame, path: Path | None) -> None:
         if isinstance(value, str):
             text = value
-        elif type(value) is int and -1_000_000 < value < 1_000_000 and kind != "entity":
-            return  # fewer than 7 digits: no identifier (the common case of counts and ids)
+        elif code == _KEEP or (code == _LOOK and type(value) is int
+                               and -1_000_000 < value < 1_000_000):
+            return
         else:
             text = str(value)
         classifier = self._classifier
         if len(text) > self._max_text_chars:
             classifier.check_length(text)
+        if code == _LOOK:
+            self._look(container, key, value, text, position.rule.kind, frame, path)
+        elif code != _KEEP and text.strip():
+            entity = position.rule.entity or ""
+            if code == _REFINE:
+                entity = classifier.refine(entity, text)
+            masked = code == _WHOLE or (code == _REFINE and not self._keeps(entity))
+            self._whole(container, key, text, entity, masked, frame, path)
+
+    def _look(self, container: dict[str, Any] | list[Any], key: str | int, value: str | float,
+              text: str, kind: str, frame: Frame, path: Path | None) -> None:
+        """A value the catalog does not type: ignored, free text, or for the prefilter."""
+        classifier = self._classifier
         if kind == "ignore" or not text.strip():
             if kind == "ignore" and isinstance(value, str):  # repeats are still found
                 self.slots.append(Slot(container, key, text, frame, path=path))
             return
-        if kind == "entity" or not isinstance(value, str):
-            entity = (classifier.refine(rule.entity or "", text) if kind == "entity"
-                      else classifier.number_type(text))
-            if entity is None:
-                return
-            if entity in SUBJECT_TYPES:
-                frame.note(entity, text)
-            if not self._keeps(entity):  # a kept whole value is not looked at again
-                self.slots.append(Slot(container, key, text, frame, entity, path=path))
+        if not isinstance(value, str):
+            found = classifier.number_type(text)
+            if found is not None:
+                self._whole(container, key, text, found, not self._keeps(found), frame, path)
             return
         slot = Slot(container, key, text, frame, path=path)
         self.slots.append(slot)
@@ -203,6 +261,14 @@ class _Walk:
             self.free.append(slot)
         else:
             slot.findings = classifier.patterns(text)
+
+    def _whole(self, container: dict[str, Any] | list[Any], key: str | int, text: str,
+               entity: str, masked: bool, frame: Frame, path: Path | None) -> None:
+        """The whole value is personal data of type ``entity``."""
+        if entity in SUBJECT_TYPES and self._tokens:
+            frame.note(entity, text)
+        if masked:  # a kept whole value is not looked at again
+            self.slots.append(Slot(container, key, text, frame, entity, path=path))
 
 
 def _find_repeats(slots: list[Slot], profile: Profile) -> dict[str, Frame]:
@@ -214,12 +280,16 @@ def _find_repeats(slots: list[Slot], profile: Profile) -> dict[str, Frame]:
         for f in slot.findings:
             if not profile.keeps(f.entity_type):
                 _note_known(known, slot.text[f.start:f.end].strip(), f.entity_type, slot.frame)
-    strings = [slot for slot in slots if slot.entity is None]
+    # Longest first, so that a value is searched only in the strings long enough to hold it.
+    strings = sorted((slot for slot in slots if slot.entity is None), key=lambda s: -len(s.text))
     if known and strings:
         # One search over all strings at once; "\0" keeps a match from spanning two of them.
         joined = "\0".join(slot.text for slot in strings)
         starts = list(itertools.accumulate((len(s.text) + 1 for s in strings), initial=0))
-        for start, end, entity in _occurrences(joined, known):
+        shortest_first = [-len(slot.text) for slot in strings]
+        reach = {value: starts[bisect.bisect_right(shortest_first, -len(value))]
+                 for value in known}
+        for start, end, entity in _occurrences(joined, known, reach):
             index = bisect.bisect_right(starts, start) - 1
             slot, base = strings[index], starts[index]
             if end - base <= len(slot.text):
@@ -227,14 +297,15 @@ def _find_repeats(slots: list[Slot], profile: Profile) -> dict[str, Frame]:
     return {value: frame for value, (_, frame) in known.items()}
 
 
-def _occurrences(text: str, known: dict[str, tuple[str, Frame]]) -> Iterator[tuple[int, int, str]]:
-    """Where each known value occurs in ``text``: (start, end, entity)."""
-    if len(known) * len(text) <= _DIRECT_SEARCH_WORK:  # small: str.find beats building an automaton
+def _occurrences(text: str, known: dict[str, tuple[str, Frame]],
+                 reach: dict[str, int]) -> Iterator[tuple[int, int, str]]:
+    """Where each known value occurs in ``text`` (before its ``reach``): (start, end, entity)."""
+    if sum(reach.values()) <= _DIRECT_SEARCH_WORK:  # small: str.find beats an automaton
         for value, (entity, _) in known.items():
-            start = text.find(value)
+            start = text.find(value, 0, reach[value])
             while start >= 0:
                 yield start, start + len(value), entity
-                start = text.find(value, start + 1)
+                start = text.find(value, start + 1, reach[value])
         return
     automaton = ahocorasick.Automaton()
     for value, (entity, _) in known.items():

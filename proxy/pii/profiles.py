@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 
@@ -64,6 +65,15 @@ class Profile:
 
     def keeps(self, entity_type: str) -> bool:
         return self.operator_for(entity_type) is Operator.KEEP
+
+    @cached_property
+    def masking_key(self) -> tuple[Any, ...]:
+        """Equal for profiles that mask alike (same operators, same dropped fields)."""
+        return self.default, tuple(sorted(self.entities.items())), self.drop_fields
+
+    @cached_property
+    def uses_tokens(self) -> bool:
+        return Operator.TOKEN in (self.default, *self.entities.values())
 
     @property
     def keeps_everything(self) -> bool:
