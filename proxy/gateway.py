@@ -32,6 +32,7 @@ from proxy.forward import UpstreamPool, iter_body
 from proxy.headers import caller_response_headers, upstream_request_headers
 from proxy.identity import Authenticator, AuthError
 from proxy.ids import new_id
+from proxy.links import Links, gateway_base, textual
 from proxy.logs import event, path_template
 from proxy.pii.masker import MaskingError
 from proxy.pii.profiles import Profile
@@ -166,7 +167,8 @@ class Gateway:
         self._check_upstream(exchange, region)
         response = await self._forward(exchange, region, body)
         try:
-            await self._respond(runtime, exchange, response, decision, send)
+            await self._respond(runtime, exchange, response, decision,
+                                self._links(exchange, region), send)
         finally:
             response.release()
         if exchange.action == "write" and 200 <= exchange.status < 300 and identifiers:
@@ -288,37 +290,46 @@ class Gateway:
             time.perf_counter() - started)
         return response
 
+    def _links(self, exchange: Exchange, region: str) -> Links:
+        assert exchange.route is not None
+        system = exchange.route.system
+        return Links(system.upstreams[region].url,
+                     gateway_base(exchange.scope, exchange.headers.get("host"), system.prefix))
+
     async def _respond(self, runtime: Runtime, exchange: Exchange,
-                       response: aiohttp.ClientResponse, decision: Decision, send: Send) -> None:
+                       response: aiohttp.ClientResponse, decision: Decision, links: Links,
+                       send: Send) -> None:
         profile = decision.profile
         if profile.keeps_everything:
-            await self._pass_through(exchange, response, send)
+            await self._pass_through(exchange, response, links, send)
             return
-        answer = await self._masked(runtime, exchange, response, profile)
+        answer = await self._masked(runtime, exchange, response, profile, links)
         exchange.status = answer.status
         await send_whole(send, answer.status, [*answer.headers, *self._own_headers(exchange)],
                          answer.body)
 
     async def _masked(self, runtime: Runtime, exchange: Exchange,
-                      response: aiohttp.ClientResponse, profile: Profile) -> _Upstream:
+                      response: aiohttp.ClientResponse, profile: Profile,
+                      links: Links) -> _Upstream:
         encoding = response.headers.get("content-encoding", "").strip().lower()
         raw = await decoding.read_decoded(iter_body(response), encoding,
                                           self._settings.limits.max_decoded_body_bytes)
         try:
             body, counts = await asyncio.get_running_loop().run_in_executor(
                 self._masking, functools.partial(
-                    runtime.masker.mask_body, raw, response.headers.get("content-type"),
-                    profile, system=exchange.system))
+                    runtime.masker.mask_body, links.hold(raw),
+                    response.headers.get("content-type"), profile, system=exchange.system))
         except MaskingError as error:
             raise GatewayError(502, "response_blocked", str(error)) from None
         for entity, count in counts.items():
             exchange.masked[entity] = exchange.masked.get(entity, 0) + count
-        return _Upstream(response.status, caller_response_headers(response.headers.items()),
-                         body)
+        return _Upstream(response.status,
+                         links.headers(caller_response_headers(response.headers.items())),
+                         links.release(body))
 
     async def _pass_through(self, exchange: Exchange, response: aiohttp.ClientResponse,
-                            send: Send) -> None:
-        headers = [*caller_response_headers(response.headers.items()),
+                            links: Links, send: Send) -> None:
+        headers = [*links.headers(caller_response_headers(response.headers.items())),
                    *self._own_headers(exchange)]
         encoding = response.headers.get("content-encoding", "").strip().lower()
         length = response.content_length
@@ -326,6 +337,8 @@ class Gateway:
         if encoding not in ("", "identity") or (length is not None and length <= 1 << 20):
             body = await decoding.read_decoded(iter_body(response), encoding,
                                                self._settings.limits.max_decoded_body_bytes)
+            if textual(response.headers.get("content-type")):
+                body = links.rewrite(body)
             await send_whole(send, response.status, headers, body)
             return
         await send({"type": "http.response.start", "status": response.status,
@@ -374,7 +387,8 @@ class Gateway:
         except GatewayError as error:  # an unreachable region is reported, not fatal
             return RegionAnswer(region, error.status, None)
         try:
-            answer = await self._masked(runtime, exchange, response, decision.profile)
+            answer = await self._masked(runtime, exchange, response, decision.profile,
+                                        self._links(exchange, region))
         finally:
             response.release()
         try:

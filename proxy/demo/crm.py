@@ -217,7 +217,7 @@ class _Api:
         if request.method == "GET":
             return self._page(request, "contacts")
         record = await self._create(request, items, ContactIn, self._contact_extra)
-        return self._created(items, record)
+        return self._created(request, items, record)
 
     async def contact(self, request: Request) -> Response:
         items = self.data.contacts
@@ -231,9 +231,11 @@ class _Api:
                                     replace=request.method == "PUT", extra=self._contact_extra)
         return self._detail(items, record)
 
-    def _created(self, items: Collection, record: Record) -> Response:
+    def _created(self, request: Request, items: Collection, record: Record) -> Response:
+        """201 with the new record's address, as a real CRM's REST API answers a create."""
+        location = str(request.url.replace(query="")).rstrip("/") + f"/{record['id']}"
         return Response(items.encoded(record["id"]), status_code=201,
-                        media_type="application/json")
+                        media_type="application/json", headers={"location": location})
 
     # --- tickets and comments ----------------------------------------------------------
 
@@ -247,7 +249,7 @@ class _Api:
         if request.method == "GET":
             return self._page(request, "tickets")
         record = await self._create(request, items, TicketIn, lambda r: r)
-        return self._created(items, record)
+        return self._created(request, items, record)
 
     async def ticket(self, request: Request) -> Response:
         items = self.data.tickets
@@ -270,7 +272,7 @@ class _Api:
         record = await self._create(request, self.data.comments, CommentIn,
                                     lambda r: {"id": r["id"], "ticket_id": ticket["id"], **r})
         self._touch(ticket)
-        return self._created(self.data.comments, record)
+        return self._created(request, self.data.comments, record)
 
     async def comment(self, request: Request) -> Response:
         ticket = self._found(self.data.tickets, request, "ticket")

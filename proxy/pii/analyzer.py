@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from proxy.pii import percent
 from proxy.pii.names_en import EnglishNames, find_cued_names
 from proxy.pii.names_zh import find_chinese_names, init_jieba
 from proxy.pii.prefilter import Prefilter
@@ -51,7 +52,17 @@ class Detector:
         return cls(default_recognizers(), english, min_score)
 
     def patterns(self, text: str) -> list[Finding]:
-        """Pattern recognizers only (the prefilter picks which ones run)."""
+        """Pattern recognizers only (the prefilter picks which ones run), on the text as
+        written and, where it has percent-escapes (links), on the text they encode."""
+        found = self._patterns(text)
+        decoded = percent.decode(text)
+        if decoded is not None:
+            for f in self._patterns(decoded.text):
+                start, end = decoded.span(f.start, f.end)
+                found = cover(found, f.entity_type, start, end)
+        return found
+
+    def _patterns(self, text: str) -> list[Finding]:
         found: list[tuple[Finding, int]] = []
         for recognizer in self._prefilter.candidates(text):
             rank = self._priority[id(recognizer)]

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from proxy import jsonio
 from proxy.pii.analyzer import Detector, Finding, Language
@@ -172,6 +173,8 @@ class Masker:
             if operator is Operator.DROP or (f.merged and operator in _FORMAT_KEEPING):
                 operator = Operator.REDACT
             value = text[f.start:f.end]
+            if "%" in value:  # found percent-encoded (in a link): mask what it encodes
+                value = unquote(value)
             if operator is Operator.TOKEN:  # the key of the object the value was first seen in
                 key_id = self._key_id(repeats.get(value.strip(), frame))
                 masked = apply(operator, value, f.entity_type, self._context(key_id))

@@ -35,8 +35,8 @@ def _mask_digits(value: str, keep_head: int, keep_tail: int) -> str:
 
 
 def _partial_email(value: str) -> str:
-    local, _, domain = value.rpartition("@")
-    return f"{local[:1]}***@{domain}"
+    local, at, domain = value.rpartition("@")
+    return f"{local[:1]}***@{domain}" if at else "***"  # no address to keep the form of
 
 
 def _partial_phone(value: str) -> str:

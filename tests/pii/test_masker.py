@@ -223,3 +223,14 @@ def test_erasing_the_subject_key_shreds_the_records_tokens() -> None:
     for token in out.values():
         with pytest.raises(TokenKeyDestroyed):
             masker.tokenizer.detokenize(token)
+
+
+@pytest.mark.parametrize("name", [*MASKING_PROFILES, "agent"])
+def test_percent_encoded_values_in_links_are_masked(masker: Masker, name: str) -> None:
+    link = ("https://crm.example.com/contacts?ref=zhangwei%40example.com"
+            "&mobile=%2B86%2013812345678&name=%E5%BC%A0%E4%BC%9F&page=2")
+    out = masked(masker, masking_profile(name), {"next": link})
+    for raw in ("zhangwei%40example.com", "zhangwei@example.com", "13812345678"):
+        assert raw not in out
+    assert json.loads(out)["next"].startswith("https://crm.example.com/contacts?ref=")
+    assert json.loads(out)["next"].endswith("&page=2")

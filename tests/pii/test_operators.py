@@ -14,6 +14,7 @@ KEY = b"k" * 32
     ("+86 138 1234 5678", "PHONE_NUMBER", "+86 138 **** 5678"),
     ("+8613812345678", "PHONE_NUMBER", "+86138****5678"),
     ("zhangwei@example.com", "EMAIL_ADDRESS", "z***@example.com"),
+    ("zhangwei%40example.com", "EMAIL_ADDRESS", "***"),  # no "@": nothing to keep
     ("11010519491231002X", "CN_RESIDENT_ID", "110105********002X"),
     ("4111111111110123", "CREDIT_CARD", "**** **** **** 0123"),
     ("6222 0212 3456 7890 128", "CREDIT_CARD", "**** **** **** **** 0128"),

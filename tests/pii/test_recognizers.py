@@ -107,3 +107,11 @@ def test_chinese_names_skip_common_words(detector: Detector) -> None:
 @pytest.mark.parametrize("digits", ["20240312", "1710238530", "4839201938475", "99999999999"])
 def test_plain_order_numbers_are_not_personal_data(detector: Detector, digits: str) -> None:
     assert found(detector, f"Reference {digits} processed") == []
+
+
+def test_percent_encoded_values_are_found_at_their_encoded_span(detector: Detector) -> None:
+    text = "see https://x.example/c?ref=zhangwei%40example.com&id=%E5%BC%A0 ok"
+    found = detector.patterns(text)
+    start = text.index("zhangwei")
+    assert [(f.entity_type, f.start, f.end) for f in found if f.start == start] == [
+        ("EMAIL_ADDRESS", start, start + len("zhangwei%40example.com"))]

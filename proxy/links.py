@@ -1,0 +1,70 @@
+"""Upstream links in answers, rewritten to the gateway's own address.
+
+An upstream that answers with absolute links (a page's ``next``, a ``Location``) names
+itself: a caller following them would leave the gateway, and a masking role would see the
+upstream's address masked as an IP address. Headers and bodies the gateway reads whole get
+those links rewritten to the system's address on the gateway; streamed bodies (large
+pass-through downloads) pass as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from starlette.types import Scope
+
+# Stands for the gateway's address while a body is masked: private-use characters, which no
+# detector reads as personal data, so the link's own path and query are still checked.
+_HELD = "\ue000\ue001".encode()
+_TEXTUAL = ("application/json", "text/")
+_REWRITTEN_HEADERS = (b"location", b"content-location")
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    upstream: str  # the upstream base URL, as configured
+    gateway: str  # the same system on the gateway, as the caller reached it
+
+    def rewrite(self, body: bytes) -> bytes:
+        return _replace(body, self.upstream, self.gateway.encode())
+
+    def hold(self, body: bytes) -> bytes:
+        """Before masking: the upstream's links point at a placeholder."""
+        return _replace(body, self.upstream, _HELD)
+
+    def release(self, body: bytes) -> bytes:
+        """After masking: the placeholder becomes the gateway's address."""
+        return body.replace(_HELD, self.gateway.encode()) if _HELD in body else body
+
+    def headers(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        return [(k, self.rewrite(v) if k in _REWRITTEN_HEADERS else v) for k, v in headers]
+
+
+def gateway_base(scope: Scope, host: str | None, prefix: str) -> str:
+    """The system's address as the caller used it (its Host header, else the server's)."""
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}{prefix}"
+
+
+def textual(content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media.startswith(_TEXTUAL) or media.endswith("+json")
+
+
+def _replace(body: bytes, upstream: str, by: bytes) -> bytes:
+    base = upstream.rstrip("/").encode()
+    if base not in body and base.replace(b"/", b"\\/") not in body:
+        return body  # the common case, found by one scan
+    return _pattern(base).sub(lambda _: by, body)
+
+
+@lru_cache(maxsize=256)
+def _pattern(base: bytes) -> re.Pattern[bytes]:
+    """The base as written plainly or JSON-escaped (``\\/``), ending where a path part ends."""
+    escaped = base.replace(b"/", b"\\/")
+    return re.compile(b"(?:" + re.escape(base) + b"|" + re.escape(escaped) + b")"
+                      + rb"(?=[/?#\"\\]|$)")

@@ -1,0 +1,48 @@
+"""Upstream links rewritten to the gateway's address, however the upstream wrote them."""
+
+from __future__ import annotations
+
+from proxy.links import Links, gateway_base, textual
+
+LINKS = Links("http://10.0.0.5:8000/crm/v1/", "https://gw.example.com/crm")
+
+
+def test_links_in_a_body_point_at_the_gateway() -> None:
+    body = (b'{"next": "http://10.0.0.5:8000/crm/v1/contacts?page=2", '
+            b'"self": "http:\\/\\/10.0.0.5:8000\\/crm\\/v1\\/contacts\\/1", '
+            b'"root": "http://10.0.0.5:8000/crm/v1"}')
+    assert LINKS.rewrite(body) == (
+        b'{"next": "https://gw.example.com/crm/contacts?page=2", '
+        b'"self": "https://gw.example.com/crm\\/contacts\\/1", '
+        b'"root": "https://gw.example.com/crm"}')
+
+
+def test_only_whole_path_parts_are_rewritten() -> None:
+    body = b'"http://10.0.0.5:8000/crm/v10/x" "http://10.0.0.5:8000/crm/v1x"'
+    assert LINKS.rewrite(body) == body
+
+
+def test_held_links_survive_masking_as_placeholders() -> None:
+    held = LINKS.hold(b'{"next": "http://10.0.0.5:8000/crm/v1/contacts?page=2"}')
+    assert b"10.0.0.5" not in held
+    assert LINKS.release(held) == b'{"next": "https://gw.example.com/crm/contacts?page=2"}'
+
+
+def test_location_headers_are_rewritten_and_others_kept() -> None:
+    headers = [(b"location", b"http://10.0.0.5:8000/crm/v1/contacts/9"),
+               (b"x-upstream", b"http://10.0.0.5:8000/crm/v1/contacts/9")]
+    assert LINKS.headers(headers) == [
+        (b"location", b"https://gw.example.com/crm/contacts/9"),
+        (b"x-upstream", b"http://10.0.0.5:8000/crm/v1/contacts/9")]
+
+
+def test_gateway_base_uses_the_callers_host_else_the_server() -> None:
+    scope = {"scheme": "https", "server": ("10.1.1.1", 8443)}
+    assert gateway_base(scope, "gw.example.com", "/crm") == "https://gw.example.com/crm"
+    assert gateway_base(scope, None, "/crm") == "https://10.1.1.1:8443/crm"
+
+
+def test_only_text_bodies_are_rewritten() -> None:
+    assert textual("application/json; charset=utf-8") and textual("text/html")
+    assert textual("application/hal+json")
+    assert not textual("application/pdf") and not textual(None)
