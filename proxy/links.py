@@ -9,9 +9,7 @@ pass-through downloads) pass as they are.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from starlette.types import Scope
 
@@ -20,6 +18,7 @@ from starlette.types import Scope
 _HELD = "\ue000\ue001".encode()
 _TEXTUAL = ("application/json", "text/")
 _REWRITTEN_HEADERS = (b"location", b"content-location")
+_PART_ENDS = b'/?#"\\'
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +56,16 @@ def textual(content_type: str | None) -> bool:
 
 def _replace(body: bytes, upstream: str, by: bytes) -> bytes:
     base = upstream.rstrip("/").encode()
-    if base not in body and base.replace(b"/", b"\\/") not in body:
-        return body  # the common case, found by one scan
-    return _pattern(base).sub(lambda _: by, body)
+    for written in (base, base.replace(b"/", b"\\/")):  # plainly, or JSON-escaped (\/)
+        if written in body:  # the common case is neither, found by one scan each
+            body = _replace_written(body, written, by)
+    return body
 
 
-@lru_cache(maxsize=256)
-def _pattern(base: bytes) -> re.Pattern[bytes]:
-    """The base as written plainly or JSON-escaped (``\\/``), ending where a path part ends."""
-    escaped = base.replace(b"/", b"\\/")
-    return re.compile(b"(?:" + re.escape(base) + b"|" + re.escape(escaped) + b")"
-                      + rb"(?=[/?#\"\\]|$)")
+def _replace_written(body: bytes, base: bytes, by: bytes) -> bytes:
+    """``base`` replaced where a path part ends after it (``/crm/v1`` is not in ``/crm/v10``)."""
+    parts = body.split(base)
+    out = [parts[0]]
+    for part in parts[1:]:
+        out += (by if not part or part[:1] in _PART_ENDS else base, part)
+    return b"".join(out)
