@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 import yaml
 
-from proxy.demo.runner import free_port
+from proxy.demo import processes
+from proxy.demo.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,31 +45,8 @@ def write_config(path: Path, config: dict[str, Any]) -> Path:
     return path
 
 
-def wait_until_up(url: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextlib.contextmanager
-def gateway_process(config_path: Path, port: int | None = None) -> Iterator[tuple[str, int]]:
+def gateway_process(config_path: Path,
+                    port: int | None = None) -> contextlib.AbstractContextManager[tuple[str, int]]:
     """`privacy-gateway serve` as a child process; yields (base URL, pid)."""
-    port = port or free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "proxy.cli", "serve", "--config", str(config_path),
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/healthz")
-        yield base, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    return processes.gateway_process(config_path, port=port, timeout=120, cwd=ROOT,
+                                     stderr=subprocess.PIPE)

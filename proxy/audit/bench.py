@@ -14,10 +14,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -33,6 +30,7 @@ from proxy.audit.settings import AuditSettings
 from proxy.audit.writer import AuditLog
 from proxy.caller import Caller
 from proxy.db import Database
+from proxy.demo.processes import free_port, upstream_process, wait_until_up
 from proxy.loadgen import LoadResult, run_load
 
 CALLER = Caller(subject="agent-7", role="agent", region="eu", purpose="support", tenant="acme")
@@ -145,51 +143,21 @@ def _serve_gateway(port: int, audited: bool, data_dir: str, upstream: str) -> No
                 access_log=False, loop="uvloop", http="httptools")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, alive: Callable[[], bool], timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and alive():
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
 @contextlib.contextmanager
 def _server(target: Callable[[int, bool, str, str | None], None], audited: bool,
             extra: str | None) -> Iterator[str]:
     """Run ``target(port, audited, data_dir, extra)`` in a fresh process."""
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         process = multiprocessing.get_context("spawn").Process(
             target=target, args=(port, audited, data_dir, extra), daemon=True)
         process.start()
         try:
-            _wait_for(f"http://127.0.0.1:{port}/healthz", process.is_alive)
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", process.is_alive)
             yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()
             process.join(10)
-
-
-@contextlib.contextmanager
-def _demo_upstream() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "proxy.demo.upstream", "--region", "eu",
-                                "--port", str(port), "--token", _SECRET],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/healthz", lambda: process.poll() is None)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _token() -> str:
@@ -236,7 +204,7 @@ def _compare(title: str, start: Callable[[bool], contextlib.AbstractContextManag
 
 
 def run_http_bench(seconds: float, connections: int, url: str | None, rounds: int = 3) -> None:
-    with _demo_upstream() as upstream:
+    with upstream_process(_SECRET) as upstream:
         _compare("Gateway, GET 50 demo contacts (1 decision entry per request)",
                  lambda audited: _server(_serve_gateway, audited, upstream),
                  "/crm/contacts?per_page=50", {"Authorization": f"Bearer {_token()}"},

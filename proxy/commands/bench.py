@@ -10,19 +10,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import jwt
 import psutil
 import yaml
 
-from proxy.demo.runner import free_port
+from proxy.demo.processes import free_port, gateway_process, running, upstream_process
 from proxy.loadgen import LoadResult, run_load
 
 _SECRET = "bench-only-hs256-secret-0123456789abcdef"
@@ -41,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        upstream = stack.enter_context(_upstream())
+        upstream = stack.enter_context(upstream_process(_UPSTREAM_TOKEN))
         gateway, pid = stack.enter_context(_gateway(Path(tmp), upstream, args.workers))
         direct = {"Authorization": f"Bearer {_UPSTREAM_TOKEN}"}
         # The DPO's profile keeps everything: the gateway passes the body through untouched.
@@ -110,35 +108,8 @@ def _token(role: str) -> str:
                       _SECRET, algorithm="HS256")
 
 
-@contextlib.contextmanager
-def _process(command: list[str], health: str) -> Iterator[int]:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(health, timeout=1).status_code < 500:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{command[0]} did not start")
-            time.sleep(0.1)
-        yield process.pid
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-@contextlib.contextmanager
-def _upstream() -> Iterator[str]:
-    port = free_port()
-    with _process([sys.executable, "-m", "proxy.demo.upstream", "--region", "eu",
-                   "--port", str(port), "--token", _UPSTREAM_TOKEN],
-                  f"http://127.0.0.1:{port}/healthz"):
-        yield f"http://127.0.0.1:{port}"
-
-
-@contextlib.contextmanager
-def _gateway(tmp: Path, upstream: str, workers: int) -> Iterator[tuple[str, int]]:
+def _gateway(tmp: Path, upstream: str,
+             workers: int) -> contextlib.AbstractContextManager[tuple[str, int]]:
     config = {
         "default_region": "eu", "data_dir": str(tmp / "data"),
         "identity": {"issuer": "bench", "audience": "privacy-gateway",
@@ -149,19 +120,15 @@ def _gateway(tmp: Path, upstream: str, workers: int) -> Iterator[tuple[str, int]
     }
     path = tmp / "gateway.yaml"
     path.write_text(yaml.safe_dump(config))
-    port = free_port()
-    with _process([sys.executable, "-m", "proxy.cli", "serve", "--config", str(path),
-                   "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
-                  f"http://127.0.0.1:{port}/readyz") as pid:
-        yield f"http://127.0.0.1:{port}", pid
+    return gateway_process(path, workers=workers, health_path="/readyz")
 
 
 @contextlib.contextmanager
 def _bare_proxy(upstream: str, workers: int) -> Iterator[str]:
     port = free_port()
-    with _process([sys.executable, "-m", "proxy.demo.bare_proxy", "--port", str(port),
-                   "--upstream", f"{upstream}/crm/v1", "--token", _UPSTREAM_TOKEN,
-                   "--workers", str(workers)], f"http://127.0.0.1:{port}/crm/healthz"):
+    with running([sys.executable, "-m", "proxy.demo.bare_proxy", "--port", str(port),
+                  "--upstream", f"{upstream}/crm/v1", "--token", _UPSTREAM_TOKEN,
+                  "--workers", str(workers)], f"http://127.0.0.1:{port}/crm/healthz"):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -183,6 +150,6 @@ http {{
                  proxy_set_header Connection ""; }}
   }}
 }}""")
-    with _process(["nginx", "-c", str(conf), "-p", str(tmp)],
-                  f"http://127.0.0.1:{port}/healthz"):
+    with running(["nginx", "-c", str(conf), "-p", str(tmp)],
+                 f"http://127.0.0.1:{port}/healthz"):
         yield f"http://127.0.0.1:{port}"

@@ -8,18 +8,15 @@ httptools) for list pages and filters against its own ``/healthz`` in the same r
 from __future__ import annotations
 
 import argparse
-import contextlib
 import multiprocessing
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import httpx
 import psutil
 
 from proxy.demo.dataset import build_dataset
-from proxy.demo.runner import free_port
+from proxy.demo.processes import upstream_process
 from proxy.loadgen import run_load
 
 _TOKEN = "benchmark-token"
@@ -45,28 +42,6 @@ def measure_build(contacts: int) -> tuple[float, float, int]:
     return outcome
 
 
-@contextlib.contextmanager
-def upstream(contacts: int) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "proxy.demo.upstream", "--region", "eu",
-                                "--port", str(port), "--contacts", str(contacts),
-                                "--token", _TOKEN])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while process.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("sample upstream did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=10_000, help="contacts per region")
@@ -83,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
           f"for x{args.contacts / small:.0f} data)")
 
     headers = {"Authorization": f"Bearer {_TOKEN}"}
-    with upstream(args.contacts) as base:
+    # the upstream's own output stays on the console
+    with upstream_process(_TOKEN, contacts=args.contacts, timeout=120, stdout=None,
+                          stderr=None) as base:
         email = httpx.get(f"{base}/crm/v1/contacts/5", headers=headers).json()["email"]
         targets = {"/healthz (baseline)": "/healthz",
                    "contacts page 1, per_page=50": "/crm/v1/contacts?per_page=50",

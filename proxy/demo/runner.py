@@ -13,6 +13,7 @@ import uvicorn
 from proxy.app import create_app
 from proxy.demo.crm import create_crm_app
 from proxy.demo.dataset import build_dataset
+from proxy.demo.processes import free_port
 from proxy.settings import Settings, load_settings
 
 REGIONS = {"eu": 18101, "cn": 18102, "us": 18103}
@@ -25,12 +26,6 @@ class DemoPlan:
     upstream_ports: dict[str, int]
     data_dir: Path
     config: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def port_or_free(preferred: int) -> int:

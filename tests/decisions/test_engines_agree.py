@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,8 @@ from typing import Any
 import pytest
 
 from proxy.decisions.model import Decision
-from proxy.demo.runner import free_port
+from proxy.demo.processes import free_port, running
 from tests.decisions.conftest import started_service
-from tests.support import wait_until_up
 
 INPUTS = Path(__file__).with_name("decision_inputs.json")
 OPA = shutil.which("opa")
@@ -27,14 +25,9 @@ pytestmark = pytest.mark.skipif(OPA is None, reason="no `opa` binary on PATH (it
 @pytest.fixture(scope="module")
 def opa_url() -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen([str(OPA), "run", "--server", "--addr", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/health")
+    with running([str(OPA), "run", "--server", "--addr", f"127.0.0.1:{port}"],
+                 f"http://127.0.0.1:{port}/health", timeout=120):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def comparable(decision: Decision) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from dsar.store import FINALIZE
 from proxy.admin import AdminAuth
 from proxy.demo.crm import create_crm_app
 from proxy.demo.dataset import REGIONS, Dataset, RecordRef, Subject, build_dataset
+from proxy.demo.processes import stop
 from proxy.demo.runner import UPSTREAM_TOKEN
 from proxy.runtime import open_runtime
 from proxy.settings import load_settings
@@ -107,16 +108,6 @@ def _start_worker(config: Path, log: Path) -> subprocess.Popen[bytes]:
                                 stdout=subprocess.DEVNULL)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
 async def _until(check: Any, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
@@ -177,9 +168,9 @@ async def test_a_worker_killed_mid_erasure_is_resumed_by_another(
                 try:
                     await _until(completed, 60, "the second worker to complete the case")
                 finally:
-                    _stop(second)
+                    stop(second, grace=20)
             finally:
-                _stop(first)
+                stop(first, grace=20)
             tasks = await workflow.store.tasks(case.id)
         leftovers = _search_everything(urls, subject)
     deletes, patches = _successful(slow, "DELETE"), _successful(slow, "PATCH")

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from dsar.identities import Identity
+from proxy.demo.processes import stop
 from tests.db.backends import backend  # noqa: F401
 from tests.dsar.fake_worker_process import executions
 from tests.dsar.workflow_support import DPO, SUPERVISOR, Harness, harness
@@ -61,15 +62,6 @@ async def recorded(h: Harness) -> list[tuple[str, str, int]]:
     return [tuple(row) for row in rows]
 
 
-def stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @pytest.fixture
 async def pg(backend: tuple[str, str | None], tmp_path: Path):  # noqa: F811
     if backend[1] is None:
@@ -88,7 +80,7 @@ async def test_two_processes_run_every_task_exactly_once(pg) -> None:
         await wait_completed(h, ids, 120)
     finally:
         for process in workers:
-            stop(process)
+            stop(process, grace=20)
     rows = await recorded(h)
     finished = Counter(task for task, phase, _ in rows if phase == "finish")
     assert len(finished) == 10 * TASKS_PER_CASE and set(finished.values()) == {1}
@@ -116,9 +108,9 @@ async def test_a_killed_worker_s_task_resumes_elsewhere_once(pg) -> None:
         try:
             await wait_completed(h, ids, 120)
         finally:
-            stop(second)
+            stop(second, grace=20)
     finally:
-        stop(first)
+        stop(first, grace=20)
     rows = await recorded(h)
     finished = Counter(task for task, phase, _ in rows if phase == "finish")
     assert len(finished) == 2 * TASKS_PER_CASE and set(finished.values()) == {1}
