@@ -7,16 +7,16 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import httpx
-
 from dsar.identities import Identity
-from proxy.demo.dataset import REGIONS, Dataset, RecordRef, Subject, build_dataset
-from proxy.demo.runner import UPSTREAM_TOKEN
+from proxy.demo.dataset import REGIONS, Subject, build_dataset
 from tests.dsar.demo_world import (
+    content,
     demo_settings,
     identities_of,
     open_world,
+    search_everything,
     serve_dataset,
+    stored,
     two_region_subject,
 )
 
@@ -33,33 +33,6 @@ def _found(world, case_id: str) -> set[tuple[str, str, str, int, str]]:
 def _truth(subject: Subject) -> set[tuple[str, str, str, int, str]]:
     return ({(r.region, r.system, r.kind, r.id, "record") for r in subject.records}
             | {(r.region, r.system, r.kind, r.id, "mention") for r in subject.mentions})
-
-
-def _exists(dataset: Dataset, ref: RecordRef) -> bool:
-    data = dataset.regions[ref.region]
-    collection = {"contact": data.contacts, "ticket": data.tickets, "call": data.calls,
-                  "comment": data.comments}[ref.kind]
-    return collection.get(ref.id) is not None
-
-
-def _search_everything(urls: dict[str, str], subject: Subject) -> list[str]:
-    """What a fresh search by every identity and free text finds (as descriptions)."""
-    hits = []
-    headers = {"Authorization": f"Bearer {UPSTREAM_TOKEN}"}
-    lookups = [("/crm/v1/contacts", {"email": subject.email}),
-               ("/crm/v1/contacts", {"phone": subject.phone}),
-               ("/crm/v1/contacts", {"q": subject.national_id.value}),
-               ("/helpdesk/v1/tickets", {"customer_email": subject.email}),
-               ("/calls/v1/calls", {"caller_number": subject.phone})]
-    lookups += [(f"/{system}/v1/search", {"q": value}) for system in ("crm", "helpdesk", "calls")
-                for value in (subject.email, subject.name, subject.national_id.value)]
-    for region, base in urls.items():
-        for path, query in lookups:
-            response = httpx.get(base + path, params=query, headers=headers, timeout=10)
-            response.raise_for_status()
-            if response.json()["results"]:
-                hits.append(f"{region} {path} {sorted(query)}")
-    return hits
 
 
 async def test_access_finds_every_record_and_mention_and_nothing_about_others(
@@ -98,23 +71,23 @@ async def test_erasure_leaves_nothing_to_find_and_other_subjects_untouched(
     dataset = build_dataset(seed=7, contacts_per_region=60)
     subject = two_region_subject(dataset)
     others = [s for s in dataset.subjects.values() if s is not subject]
-    before = {ref: copy.deepcopy(_record(dataset, ref)) for s in others for ref in s.records}
+    before = {ref: copy.deepcopy(stored(dataset, ref)) for s in others for ref in s.records}
     with serve_dataset(dataset) as urls:
-        assert _search_everything(urls, subject)
+        assert search_everything(urls, subject)
         async with open_world(demo_settings(urls, tmp_path)) as world:
             outcomes = await world.run_all("erase1", "erasure", identities_of(subject))
             again = await world.run_all("erase1", "erasure", identities_of(subject))
-        leftovers = _search_everything(urls, subject)
+        leftovers = search_everything(urls, subject)
     assert {o.status for o in outcomes.values()} == {"done"}, outcomes
     assert leftovers == []
-    assert not [ref for ref in subject.records if _exists(dataset, ref)]
+    assert not [ref for ref in subject.records if stored(dataset, ref) is not None]
     assert sum(o.summary["erased"] for o in outcomes.values()) == len(subject.records)
     assert sum(o.summary["redacted"] for o in outcomes.values()) == len(subject.mentions)
     for ref in subject.mentions:  # someone else's comment: kept, the subject redacted
-        comment = _record(dataset, ref)
+        comment = stored(dataset, ref)
         assert comment is not None and subject.email not in comment["body"]
     changed = [ref for ref, record in before.items()
-               if _content(_record(dataset, ref)) != _content(record)]
+               if content(stored(dataset, ref)) != content(record)]
     assert changed == []  # a redacted comment only touches its ticket's updated_at
     assert {o.status for o in again.values()} == {"done"}
     assert sum(o.summary["erased"] for o in again.values()) == len(subject.records)
@@ -134,21 +107,12 @@ async def test_legal_hold_keeps_the_record_and_says_why(tmp_path: Path) -> None:
         async with open_world(settings) as world:
             outcomes = await world.run_all("hold1", "erasure", identities_of(subject))
     calls = [ref for ref in subject.records if ref.system == "calls"]
-    assert calls and all(_exists(dataset, ref) for ref in calls)
-    assert not [ref for ref in subject.records if ref.system != "calls" and _exists(dataset, ref)]
+    assert calls and all(stored(dataset, ref) is not None for ref in calls)
+    assert not [ref for ref in subject.records
+                if ref.system != "calls" and stored(dataset, ref) is not None]
     held = [o.summary for (system, _), o in outcomes.items() if system == "calls"]
     assert sum(s["held"] for s in held) == len(calls)
     reasons = {reason for s in held for reason in s["held_reasons"]}
     assert reasons == {"GDPR Art. 17(3)(e): call recordings kept 6 years for pending claims"}
     assert {o.status for o in outcomes.values()} == {"done"}
 
-
-def _content(record: dict | None) -> dict | None:
-    return None if record is None else {k: v for k, v in record.items() if k != "updated_at"}
-
-
-def _record(dataset: Dataset, ref: RecordRef) -> dict | None:
-    data = dataset.regions[ref.region]
-    collection = {"contact": data.contacts, "ticket": data.tickets, "call": data.calls,
-                  "comment": data.comments}[ref.kind]
-    return collection.get(ref.id)

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dsar.service import open_service
@@ -32,8 +31,14 @@ from proxy.demo.runner import UPSTREAM_TOKEN
 from proxy.runtime import open_runtime
 from proxy.settings import load_settings
 from tests.db.backends import backend  # noqa: F401
-from tests.dsar.demo_world import DEMO_CONFIG, identities_of, two_region_subject
-from tests.dsar.test_e2e_demo import _content, _record, _search_everything
+from tests.dsar.demo_world import (
+    content,
+    demo_config,
+    identities_of,
+    search_everything,
+    stored,
+    two_region_subject,
+)
 from tests.dsar.workflow_support import DPO, SUPERVISOR
 from tests.support import ROOT, serve_in_thread, write_config
 
@@ -80,21 +85,15 @@ def _serve(apps: dict[str, ASGIApp]) -> Iterator[dict[str, str]]:
 
 def _config(urls: dict[str, str], database: tuple[str, str | None],
             data_dir: Path) -> dict[str, Any]:
-    raw = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
-    for system in raw["systems"].values():
-        for region, upstream in system["upstreams"].items():
-            system["upstreams"][region] = urls[region] + "/" + upstream.split("/", 3)[3]
-    raw["data_dir"] = str(data_dir)
+    raw = demo_config(urls, data_dir, {"worker": WORKER})
     raw["database"] = {"url": database[0], "schema_name": database[1]}
     raw["policy"] = {"run_tests_on_load": False, "timeout_ms": 5000}  # a busy test machine
-    raw["pii"] = {"english_ner": os.environ.get("DSAR_TEST_NER", "1") == "1"}
-    raw["dsar"]["worker"] = WORKER
     return raw
 
 
 def _path(dataset: Dataset, ref: RecordRef) -> str:
     if ref.kind == "comment":
-        ticket = _record(dataset, ref)["ticket_id"]  # type: ignore[index]
+        ticket = stored(dataset, ref)["ticket_id"]  # type: ignore[index]
         return f"/helpdesk/v1/tickets/{ticket}/comments/{ref.id}"
     prefix = {"contact": "/crm/v1/contacts", "ticket": "/helpdesk/v1/tickets",
               "call": "/calls/v1/calls"}[ref.kind]
@@ -133,7 +132,7 @@ async def test_a_worker_killed_mid_erasure_is_resumed_by_another(
     dataset = build_dataset(seed=7, contacts_per_region=60)
     subject: Subject = two_region_subject(dataset)
     others = [s for s in dataset.subjects.values() if s is not subject]
-    before = {ref: copy.deepcopy(_record(dataset, ref)) for s in others for ref in s.records}
+    before = {ref: copy.deepcopy(stored(dataset, ref)) for s in others for ref in s.records}
     records = {(ref.region, _path(dataset, ref)) for ref in subject.records}
     mentions = {(ref.region, _path(dataset, ref)) for ref in subject.mentions}
     slow = {r: _SlowWrites(create_crm_app(r, dataset.regions[r], token=UPSTREAM_TOKEN))
@@ -172,7 +171,7 @@ async def test_a_worker_killed_mid_erasure_is_resumed_by_another(
             finally:
                 stop(first, grace=20)
             tasks = await workflow.store.tasks(case.id)
-        leftovers = _search_everything(urls, subject)
+        leftovers = search_everything(urls, subject)
     deletes, patches = _successful(slow, "DELETE"), _successful(slow, "PATCH")
     assert erased_by_first < records  # killed part-way
     assert {t.state for t in tasks} == {"done"}
@@ -183,8 +182,8 @@ async def test_a_worker_killed_mid_erasure_is_resumed_by_another(
     assert set(deletes) == records and set(deletes.values()) == {1}
     assert set(patches) <= mentions  # redacting someone else's comment naming the subject
     for ref in subject.mentions:
-        comment = _record(dataset, ref)
+        comment = stored(dataset, ref)
         assert comment is not None and subject.email not in str(comment)
     changed = [ref for ref, record in before.items()
-               if _content(_record(dataset, ref)) != _content(record)]
+               if content(stored(dataset, ref)) != content(record)]
     assert changed == []
