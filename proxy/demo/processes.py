@@ -67,7 +67,7 @@ def running(command: list[str], health_url: str, *, timeout: float = 180.0,
 
 @contextlib.contextmanager
 def upstream_process(token: str, *, contacts: int | None = None, timeout: float = 180.0,
-                  **popen: Any) -> Iterator[str]:
+                     **popen: Any) -> Iterator[str]:
     """One sample CRM upstream (region eu) on a free port; yields its base URL."""
     port = free_port()
     sized = ["--contacts", str(contacts)] if contacts is not None else []
@@ -79,8 +79,8 @@ def upstream_process(token: str, *, contacts: int | None = None, timeout: float 
 
 @contextlib.contextmanager
 def gateway_process(config: Path, *, port: int | None = None, workers: int = 1,
-            health_path: str = "/healthz", timeout: float = 180.0,
-            **popen: Any) -> Iterator[tuple[str, int]]:
+                    health_path: str = "/healthz", timeout: float = 180.0,
+                    **popen: Any) -> Iterator[tuple[str, int]]:
     """``privacy-gateway serve --config config`` on ``port`` (else a free one); yields its base
     URL and pid once ``health_path`` answers."""
     port = port or free_port()
