@@ -3,18 +3,22 @@
 Every target serves the same demo contact-list page from one sample CRM upstream process;
 the gateway and nginx each run as their own process, and the load comes from wrk when it is
 installed (else an aiohttp loop), so the ratios compare like with like in one run.
+``--pin`` keeps the load generator and the upstream on the last CPU and the proxies on the
+others, so that the proxies do not compete with the load for CPU time.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import psutil
@@ -34,24 +38,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--path", default="/contacts?per_page=50")
     parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
+    parser.add_argument("--pin", action="store_true",
+                        help="load generator and upstream on the last CPU, proxies on the rest")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    pinned, proxies = _pin() if args.pin else ("", {})
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         upstream = stack.enter_context(upstream_process(_UPSTREAM_TOKEN))
-        gateway, pid = stack.enter_context(_gateway(Path(tmp), upstream, args.workers))
+        gateway, pid = stack.enter_context(_gateway(Path(tmp), upstream, args.workers,
+                                                    **proxies))
         direct = {"Authorization": f"Bearer {_UPSTREAM_TOKEN}"}
         # The DPO's profile keeps everything: the gateway passes the body through untouched.
         keep = {"Authorization": f"Bearer {_token('dpo')}", "X-Subject-Region": "eu"}
         agent = {"Authorization": f"Bearer {_token('agent')}", "X-Subject-Region": "eu"}
         structured = f"/contacts?per_page=50&fields={_STRUCTURED_FIELDS}"
-        bare = stack.enter_context(_bare_proxy(upstream, args.workers))
+        bare = stack.enter_context(_bare_proxy(upstream, args.workers, **proxies))
         targets = {"direct upstream": (f"{upstream}/crm/v1{args.path}", direct),
                    "gateway pass-through": (f"{gateway}/crm{args.path}", keep),
                    "bare aiohttp proxy (floor)": (f"{bare}/crm{args.path}", {})}
         if shutil.which("nginx"):
-            nginx = stack.enter_context(_nginx(Path(tmp), upstream))
+            nginx = stack.enter_context(_nginx(Path(tmp), upstream, **proxies))
             targets["nginx (reference)"] = (f"{nginx}/crm/v1{args.path}", direct)
         targets["structured, pass-through"] = (f"{gateway}/crm{structured}", keep)
         targets["structured, masked"] = (f"{gateway}/crm{structured}", agent)
@@ -62,8 +70,22 @@ def run(args: argparse.Namespace) -> int:
                                      headers=headers)
         rss = _largest_rss(pid)
     print(f"gateway: {args.workers} worker process(es)")
+    if pinned:
+        print(pinned)
     _report(results, args.connections, rss)
     return 0
+
+
+def _pin() -> tuple[str, dict[str, Callable[[], None]]]:
+    """Pin this process (so wrk and the upstream, its children) to the last CPU; the
+    proxies it starts get the others (Popen keyword arguments)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("bench --pin needs at least 2 CPUs")
+    os.sched_setaffinity(0, {cpus[-1]})
+    return (f"pinned: load generator and upstream on CPU {cpus[-1]}, proxies on CPU "
+            f"{','.join(map(str, cpus[:-1]))}",
+            {"preexec_fn": lambda: os.sched_setaffinity(0, set(cpus[:-1]))})
 
 
 def _report(results: dict[str, LoadResult], connections: int, rss_mb: float) -> None:
@@ -108,8 +130,8 @@ def _token(role: str) -> str:
                       _SECRET, algorithm="HS256")
 
 
-def _gateway(tmp: Path, upstream: str,
-             workers: int) -> contextlib.AbstractContextManager[tuple[str, int]]:
+def _gateway(tmp: Path, upstream: str, workers: int,
+             **popen: Any) -> contextlib.AbstractContextManager[tuple[str, int]]:
     config = {
         "default_region": "eu", "data_dir": str(tmp / "data"),
         "identity": {"issuer": "bench", "audience": "privacy-gateway",
@@ -120,20 +142,21 @@ def _gateway(tmp: Path, upstream: str,
     }
     path = tmp / "gateway.yaml"
     path.write_text(yaml.safe_dump(config))
-    return gateway_process(path, workers=workers, health_path="/readyz")
+    return gateway_process(path, workers=workers, health_path="/readyz", **popen)
 
 
 @contextlib.contextmanager
-def _bare_proxy(upstream: str, workers: int) -> Iterator[str]:
+def _bare_proxy(upstream: str, workers: int, **popen: Any) -> Iterator[str]:
     port = free_port()
     with running([sys.executable, "-m", "proxy.demo.bare_proxy", "--port", str(port),
                   "--upstream", f"{upstream}/crm/v1", "--token", _UPSTREAM_TOKEN,
-                  "--workers", str(workers)], f"http://127.0.0.1:{port}/crm/healthz"):
+                  "--workers", str(workers)], f"http://127.0.0.1:{port}/crm/healthz",
+                 **popen):
         yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager
-def _nginx(tmp: Path, upstream: str) -> Iterator[str]:
+def _nginx(tmp: Path, upstream: str, **popen: Any) -> Iterator[str]:
     port = free_port()
     conf = tmp / "nginx.conf"
     conf.write_text(f"""
@@ -151,5 +174,5 @@ http {{
   }}
 }}""")
     with running(["nginx", "-c", str(conf), "-p", str(tmp)],
-                 f"http://127.0.0.1:{port}/healthz"):
+                 f"http://127.0.0.1:{port}/healthz", **popen):
         yield f"http://127.0.0.1:{port}"
