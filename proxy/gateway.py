@@ -292,8 +292,8 @@ class Gateway:
 
     def _links(self, exchange: Exchange, region: str) -> Links:
         assert exchange.route is not None
-        system = exchange.route.system
-        return Links(system.upstreams[region].url,
+        system, public = exchange.route.system, self._settings.public_url
+        return Links(system.upstreams[region].url, public + system.prefix if public else
                      gateway_base(exchange.scope, exchange.headers.get("host"), system.prefix))
 
     async def _respond(self, runtime: Runtime, exchange: Exchange,

@@ -54,6 +54,12 @@ class UpstreamAuth(_Model):
         return self
 
 
+def _checked_url(value: str) -> str:
+    if not _URL.match(value):
+        raise ValueError("not a URL")
+    return value.rstrip("/")
+
+
 class Upstream(_Model):
     url: str
     auth: UpstreamAuth | None = None
@@ -61,9 +67,7 @@ class Upstream(_Model):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not _URL.match(value):
-            raise ValueError("not a URL")
-        return value.rstrip("/")
+        return _checked_url(value)
 
 
 class RoutingKey(_Model):
@@ -183,6 +187,9 @@ class Settings(_Model):
     dsar: dict[str, Any] = {}
     policy: PolicySettings = PolicySettings()
     data_dir: Path = Path("data")
+    # The gateway's address as callers reach it (behind a load balancer): upstream links are
+    # rewritten to it. Unset, the caller's Host header is used.
+    public_url: str | None = None
     database: DatabaseSettings = DatabaseSettings()
     audit: AuditSettings = AuditSettings()
     pii: PiiSettings = PiiSettings()
@@ -190,6 +197,11 @@ class Settings(_Model):
         "cookie", "x-role", "x-region", "x-user-role", "x-user-region", "x-purpose",
         "x-tenant", "x-caller", "x-forwarded-user",
     ]
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_url(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
+
+from proxy.app import create_app
 from proxy.links import Links, gateway_base, textual
+from proxy.settings import parse_settings
+from tests.proxy.conftest import gateway_config
+from tests.support import serve_in_thread
 
 LINKS = Links("http://10.0.0.5:8000/crm/v1/", "https://gw.example.com/crm")
 
@@ -46,3 +54,19 @@ def test_only_text_bodies_are_rewritten() -> None:
     assert textual("application/json; charset=utf-8") and textual("text/html")
     assert textual("application/hal+json")
     assert not textual("application/pdf") and not textual(None)
+
+
+def test_gateway_answers_with_links_to_itself(gateway: str, auth: dict[str, str]) -> None:
+    answer = httpx.get(f"{gateway}/crm/linked", headers=auth)
+    assert answer.json() == {"next": f"{gateway}/crm/linked?page=2"}
+    assert answer.headers["location"] == f"{gateway}/crm/linked/7"
+
+
+def test_configured_public_url_is_used_for_links(upstream: str, tmp_path: Path,
+                                                  auth: dict[str, str]) -> None:
+    config = gateway_config(upstream, upstream, tmp_path,
+                            public_url="https://gw.example.com/")
+    with serve_in_thread(create_app(parse_settings(config)), proxy_headers=False) as url:
+        answer = httpx.get(f"{url}/crm/linked", headers=auth)
+    assert answer.json() == {"next": "https://gw.example.com/crm/linked?page=2"}
+    assert answer.headers["location"] == "https://gw.example.com/crm/linked/7"

@@ -52,6 +52,11 @@ def test_bad_upstream_url_names_the_path(tmp_path: Path) -> None:
     assert error_for(tmp_path, config) == "systems.crm.upstreams.eu: not a URL"
 
 
+def test_bad_public_url_names_the_field(tmp_path: Path) -> None:
+    assert error_for(tmp_path, {**VALID, "public_url": "gw.example.com"}) == \
+        "public_url: not a URL"
+
+
 def test_missing_environment_variable(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("TEST_GW_SECRET")
     assert error_for(tmp_path, VALID) == \

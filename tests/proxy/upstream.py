@@ -62,10 +62,16 @@ async def bomb(_: Request) -> Response:
                     headers={"content-encoding": "deflate"})
 
 
+async def linked(request: Request) -> Response:
+    """Absolute links to itself, as a real CRM writes them."""
+    here = f"{request.base_url}api/linked"
+    return JSONResponse({"next": f"{here}?page=2"}, headers={"location": f"{here}/7"})
+
+
 def create_upstream() -> Starlette:
     _bomb()
     return Starlette(routes=[
         Route("/api/big", big), Route("/api/hang", hang), Route("/api/gzip", gzipped),
-        Route("/api/bomb", bomb),
+        Route("/api/bomb", bomb), Route("/api/linked", linked),
         Route("/api/{rest:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ])
