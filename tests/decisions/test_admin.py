@@ -9,11 +9,11 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.testclient import TestClient
 
 from proxy.caller import Caller
 from proxy.cli import main
@@ -64,12 +64,12 @@ def policies(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(policies: Path) -> Iterator[TestClient]:
-    with TestClient(admin_app(policies)) as test_client:
-        yield test_client
+def client(policies: Path) -> Iterator[httpx.Client]:
+    with serve_in_thread(admin_app(policies)) as url, httpx.Client(base_url=url) as client:
+        yield client
 
 
-def test_status_shows_the_live_set(client: TestClient) -> None:
+def test_status_shows_the_live_set(client: httpx.Client) -> None:
     assert client.get("/admin/policy").status_code == 401
     assert client.get("/admin/policy", headers=AGENT).status_code == 403
     body = client.get("/admin/policy", headers=DPO).json()
@@ -77,7 +77,7 @@ def test_status_shows_the_live_set(client: TestClient) -> None:
     assert body["shadow_revision"] is None
 
 
-def test_reload_needs_the_permission(client: TestClient) -> None:
+def test_reload_needs_the_permission(client: httpx.Client) -> None:
     assert client.post("/admin/policy/reload").status_code == 401
     for role in (AGENT, DPO):  # the DPO may view the policy, not reload it
         assert client.post("/admin/policy/reload", headers=role).status_code == 403
@@ -90,8 +90,8 @@ def test_a_failing_authorizer_refuses(policies: Path) -> None:
         raise RuntimeError("policy store unreachable")
     app = Starlette(routes=policy_admin_routes(service, broken),
                     middleware=[Middleware(TokenCaller)])
-    with TestClient(app) as test_client:
-        assert test_client.post("/admin/policy/reload", headers=COMPLIANCE).status_code == 403
+    with serve_in_thread(app) as url:
+        assert httpx.post(f"{url}/admin/policy/reload", headers=COMPLIANCE).status_code == 403
 
 
 def test_reload_loads_a_changed_set_and_rejects_a_broken_one(client, policies) -> None:
