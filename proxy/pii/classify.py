@@ -34,6 +34,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # Identifiers that name a subject, strongest first: their key encrypts the record's tokens.
 SUBJECT_TYPES = ("CN_RESIDENT_ID", "NATIONAL_ID", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER")
 _CACHE_SIZE = 20_000
+_ID_MIN_DIGITS = 4  # no national ID or account number has fewer
 _DIRECT_SEARCH_WORK = 2_000_000  # values x characters below which repeats are found by str.find
 
 
@@ -120,10 +121,15 @@ class Classifier:
     def _patterns(self, text: str) -> list[Finding]:
         return self.detector.patterns(text)
 
-    def _refine(self, entity: str, text: str) -> str:
+    def _refine(self, entity: str, text: str) -> str | None:
+        """A generic type's value as its own format says; None for what cannot be an
+        identifier at all, such as the ``type: FR_NIR`` label beside an ID's ``value``."""
         if entity not in GENERIC_TYPES:
             return entity
-        return self.detector.whole_value_type(text.strip()) or entity
+        found = self.detector.whole_value_type(text.strip())
+        if found is None and sum(ch.isdigit() for ch in text) < _ID_MIN_DIGITS:
+            return None
+        return found or entity
 
     def _number_type(self, text: str) -> str | None:
         if sum(ch.isdigit() for ch in text) < 7:
@@ -236,9 +242,12 @@ class _Walk:
         if code == _LOOK:
             self._look(container, key, value, text, position.rule.kind, frame, path)
         elif code != _KEEP and text.strip():
-            entity = position.rule.entity or ""
+            entity: str | None = position.rule.entity or ""
             if code == _REFINE:
                 entity = classifier.refine(entity, text)
+            if entity is None:  # not an identifier: looked at like any other value
+                self._look(container, key, value, text, "other", frame, path)
+                return
             masked = code == _WHOLE or (code == _REFINE and not self._keeps(entity))
             self._whole(container, key, text, entity, masked, frame, path)
 

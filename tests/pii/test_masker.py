@@ -234,3 +234,13 @@ def test_percent_encoded_values_in_links_are_masked(masker: Masker, name: str) -
         assert raw not in out
     assert json.loads(out)["next"].startswith("https://crm.example.com/contacts?ref=")
     assert json.loads(out)["next"].endswith("&page=2")
+
+
+def test_labels_beside_a_catalogued_id_are_not_taken_for_ids(masker: Masker) -> None:
+    doc = {"passport": {"type": "FR_NIR", "value": "288098556415926", "country": "FR"},
+           "bank_account": {"kind": "checking", "number": "DE89370400440532013000"}}
+    out = json.loads(masked(masker, policy("analyst"), doc))
+    assert out["passport"]["type"] == "FR_NIR" and out["passport"]["country"] == "FR"
+    assert out["bank_account"]["kind"] == "checking"
+    assert "288098556415926" not in json.dumps(out)
+    assert "DE89370400440532013000" not in json.dumps(out)
