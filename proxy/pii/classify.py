@@ -289,21 +289,32 @@ def _find_repeats(slots: list[Slot], profile: Profile) -> dict[str, Frame]:
         for f in slot.findings:
             if not profile.keeps(f.entity_type):
                 _note_known(known, slot.text[f.start:f.end].strip(), f.entity_type, slot.frame)
-    # Longest first, so that a value is searched only in the strings long enough to hold it.
-    strings = sorted((slot for slot in slots if slot.entity is None), key=lambda s: -len(s.text))
+    strings = [slot for slot in slots if slot.entity is None]
     if known and strings:
-        # One search over all strings at once; "\0" keeps a match from spanning two of them.
-        joined = "\0".join(slot.text for slot in strings)
-        starts = list(itertools.accumulate((len(s.text) + 1 for s in strings), initial=0))
-        shortest_first = [-len(slot.text) for slot in strings]
-        reach = {value: starts[bisect.bisect_right(shortest_first, -len(value))]
-                 for value in known}
-        for start, end, entity in _occurrences(joined, known, reach):
-            index = bisect.bisect_right(starts, start) - 1
-            slot, base = strings[index], starts[index]
-            if end - base <= len(slot.text):
-                slot.findings = cover(list(slot.findings), entity, start - base, end - base)
+        # A value with a lowercase letter can only be inside a string that has one: names
+        # and e-mail addresses skip timestamps, codes and numbers (exact, and cheap).
+        cased = {v: found for v, found in known.items() if v != v.upper()}
+        _search([s for s in strings if s.text != s.text.upper()], cased)
+        _search(strings, {v: found for v, found in known.items() if v not in cased})
     return {value: frame for value, (_, frame) in known.items()}
+
+
+def _search(slots: list[Slot], known: dict[str, tuple[str, Frame]]) -> None:
+    """Cover every occurrence of a known value in these strings."""
+    if not known or not slots:
+        return
+    # Longest first, so that a value is searched only in the strings long enough to hold it;
+    # one search over all of them at once, "\0" keeping a match from spanning two.
+    strings = sorted(slots, key=lambda s: -len(s.text))
+    joined = "\0".join(slot.text for slot in strings)
+    starts = list(itertools.accumulate((len(s.text) + 1 for s in strings), initial=0))
+    shortest_first = [-len(slot.text) for slot in strings]
+    reach = {value: starts[bisect.bisect_right(shortest_first, -len(value))] for value in known}
+    for start, end, entity in _occurrences(joined, known, reach):
+        index = bisect.bisect_right(starts, start) - 1
+        slot, base = strings[index], starts[index]
+        if end - base <= len(slot.text):
+            slot.findings = cover(list(slot.findings), entity, start - base, end - base)
 
 
 def _occurrences(text: str, known: dict[str, tuple[str, Frame]],

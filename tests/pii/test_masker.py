@@ -244,3 +244,11 @@ def test_labels_beside_a_catalogued_id_are_not_taken_for_ids(masker: Masker) -> 
     assert out["bank_account"]["kind"] == "checking"
     assert "288098556415926" not in json.dumps(out)
     assert "DE89370400440532013000" not in json.dumps(out)
+
+
+def test_repeats_are_found_in_strings_of_every_shape(masker: Masker) -> None:
+    doc = {"birth_date": "1988-09-19", "name": "Nicole Wagner",
+           "ref": "1988-09-19T10:00:00Z", "label": "CALL-Nicole Wagner-42", "code": "NW-77"}
+    out = masked(masker, policy("analyst"), doc)
+    assert "1988-09-19" not in out and "Nicole Wagner" not in out
+    assert json.loads(out)["code"] == "NW-77"
