@@ -294,7 +294,7 @@ class Gateway:
         assert exchange.route is not None
         system, public = exchange.route.system, self._settings.public_url
         return Links(system.upstreams[region].url, public + system.prefix if public else
-                     gateway_base(exchange.scope, exchange.headers.get("host"), system.prefix))
+                     gateway_base(exchange.scope, system.prefix))
 
     async def _respond(self, runtime: Runtime, exchange: Exchange,
                        response: aiohttp.ClientResponse, decision: Decision, links: Links,

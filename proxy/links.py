@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.datastructures import URL
 from starlette.types import Scope
 
 # Stands for the gateway's address while a body is masked: private-use characters, which no
@@ -41,12 +42,10 @@ class Links:
         return [(k, self.rewrite(v) if k in _REWRITTEN_HEADERS else v) for k, v in headers]
 
 
-def gateway_base(scope: Scope, host: str | None, prefix: str) -> str:
+def gateway_base(scope: Scope, prefix: str) -> str:
     """The system's address as the caller used it (its Host header, else the server's)."""
-    if not host:
-        server = scope.get("server") or ("localhost", None)
-        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}{prefix}"
+    url = URL(scope=scope)
+    return f"{url.scheme}://{url.netloc}{prefix}"
 
 
 def textual(content_type: str | None) -> bool:

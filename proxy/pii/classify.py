@@ -184,6 +184,7 @@ class _Walk:
                     continue
                 elif code == _LOOK and type(item) is int and -1_000_000 < item < 1_000_000:
                     continue  # fewer than 7 digits: no identifier (counts and ids)
+                # ``_leaf`` then ``_whole`` inlined for the most common masked value:
                 elif code == _WHOLE and isinstance(item, str) and not self._tokens \
                         and len(item) <= self._max_text_chars and not item.isspace() and item:
                     self.slots.append(Slot(copy, name, item, inner, child.rule.entity,

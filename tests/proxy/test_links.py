@@ -45,9 +45,10 @@ def test_location_headers_are_rewritten_and_others_kept() -> None:
 
 
 def test_gateway_base_uses_the_callers_host_else_the_server() -> None:
-    scope = {"scheme": "https", "server": ("10.1.1.1", 8443)}
-    assert gateway_base(scope, "gw.example.com", "/crm") == "https://gw.example.com/crm"
-    assert gateway_base(scope, None, "/crm") == "https://10.1.1.1:8443/crm"
+    scope = {"type": "http", "scheme": "https", "server": ("10.1.1.1", 8443), "path": "/crm/x",
+             "query_string": b"", "headers": [(b"host", b"gw.example.com")]}
+    assert gateway_base(scope, "/crm") == "https://gw.example.com/crm"
+    assert gateway_base({**scope, "headers": []}, "/crm") == "https://10.1.1.1:8443/crm"
 
 
 def test_only_text_bodies_are_rewritten() -> None:
