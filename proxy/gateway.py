@@ -9,7 +9,6 @@ cannot be masked is blocked (502), never passed through raw.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 import time
@@ -22,6 +21,7 @@ import aiohttp
 from starlette.types import Receive, Scope, Send
 
 from proxy import decoding, jsonio, metrics
+from proxy.answer import Answer, masked_answer
 from proxy.audit.entry import RawValueError, decision_entry
 from proxy.body import Body, BodyStream, read_body
 from proxy.caller import Caller
@@ -34,6 +34,7 @@ from proxy.identity import Authenticator, AuthError
 from proxy.ids import new_id
 from proxy.links import Links, gateway_base, textual
 from proxy.logs import event, path_template
+from proxy.method import effective_method
 from proxy.pii.masker import MaskingError
 from proxy.pii.profiles import Profile
 from proxy.residency import Identifier, body_identifiers, query_identifiers, record_country
@@ -56,6 +57,7 @@ class Exchange:
     scope: Scope
     headers: dict[str, str]
     request_id: str
+    method: str  # as the upstream will act on it (an override header can change it)
     started: float = field(default_factory=time.perf_counter)
     caller: Caller | None = None
     route: Route | None = None
@@ -89,16 +91,7 @@ class Exchange:
 
     @property
     def action(self) -> str:
-        return _ACTIONS.get(self.scope["method"], "write")
-
-
-@dataclass(frozen=True, slots=True)
-class _Upstream:
-    """An upstream answer, buffered and masked for the caller."""
-
-    status: int
-    headers: Headers
-    body: bytes
+        return _ACTIONS.get(self.method, "write")
 
 
 class Gateway:
@@ -120,7 +113,8 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         given = headers.get("x-request-id", "")
-        exchange = Exchange(scope, headers, given if _REQUEST_ID.match(given) else new_id())
+        exchange = Exchange(scope, headers, given if _REQUEST_ID.match(given) else new_id(),
+                            scope["method"])
         try:
             await self._handle(exchange, receive, send)
         except GatewayError as error:
@@ -146,6 +140,10 @@ class Gateway:
         exchange.route = self._route(exchange.scope["path"])
         declared = self._declared_region(exchange)
         body, document = await self._request_body(exchange, receive)
+        form = body if isinstance(body, bytes) and _media(exchange.headers) == \
+            "application/x-www-form-urlencoded" else None
+        exchange.method = effective_method(exchange.method, exchange.scope["headers"],
+                                           exchange.scope["query_string"], form)
         identifiers = await self._identifiers(runtime, exchange, document)
         exchange.subject_hash = _subject_hash(runtime, identifiers)
         home, source, consent = await self._home_region(runtime, exchange, identifiers,
@@ -178,7 +176,7 @@ class Gateway:
                             receive: Receive) -> tuple[Body, Any]:
         """The body, and for JSON writes its parsed document (scanned for whose data it is)."""
         limit = self._settings.limits.max_request_body_bytes
-        media = exchange.headers.get("content-type", "").split(";")[0].strip().lower()
+        media = _media(exchange.headers)
         is_json = media == "application/json" or media.endswith("+json")
         if exchange.action != "write" or not is_json:
             return await read_body(exchange.headers, receive, limit), None
@@ -255,7 +253,7 @@ class Gateway:
         assert exchange.caller is not None and exchange.route is not None
         decision = await runtime.decisions.decide({
             "caller": exchange.caller.as_input(),
-            "request": {"method": exchange.scope["method"], "system": exchange.system,
+            "request": {"method": exchange.method, "system": exchange.system,
                         "path": exchange.template, "action": exchange.action},
             "subject": {"region": subject_region, "source": source},
             "upstream": {"region": target},
@@ -310,22 +308,20 @@ class Gateway:
 
     async def _masked(self, runtime: Runtime, exchange: Exchange,
                       response: aiohttp.ClientResponse, profile: Profile,
-                      links: Links) -> _Upstream:
+                      links: Links) -> Answer:
         encoding = response.headers.get("content-encoding", "").strip().lower()
         raw = await decoding.read_decoded(iter_body(response), encoding,
                                           self._settings.limits.max_decoded_body_bytes)
         try:
-            body, counts = await asyncio.get_running_loop().run_in_executor(
-                self._masking, functools.partial(
-                    runtime.masker.mask_body, links.hold(raw),
-                    response.headers.get("content-type"), profile, system=exchange.system))
+            answer, counts = await asyncio.get_running_loop().run_in_executor(
+                self._masking, masked_answer, runtime.masker, response.status,
+                caller_response_headers(response.headers.items()), raw, profile, links,
+                exchange.system)
         except MaskingError as error:
             raise GatewayError(502, "response_blocked", str(error)) from None
         for entity, count in counts.items():
             exchange.masked[entity] = exchange.masked.get(entity, 0) + count
-        return _Upstream(response.status,
-                         links.headers(caller_response_headers(response.headers.items())),
-                         links.release(body))
+        return answer
 
     async def _pass_through(self, exchange: Exchange, response: aiohttp.ClientResponse,
                             links: Links, send: Send) -> None:
@@ -408,7 +404,7 @@ class Gateway:
         metrics.requests(exchange.system, exchange.status).inc()
         if log.isEnabledFor(logging.INFO):
             event(log, "request", request_id=exchange.request_id, system=exchange.system,
-                  region=exchange.region, method=exchange.scope["method"],
+                  region=exchange.region, method=exchange.method,
                   path=path_template(exchange.scope["path"]), status=exchange.status,
                   role=exchange.caller.role if exchange.caller else None,
                   decision_id=exchange.decision.id if exchange.decision else None,
@@ -423,7 +419,7 @@ class Gateway:
         outcome = "allow" if decision.allow and exchange.status < 500 else (
             "deny" if not decision.allow else "error")
         fields: dict[str, Any] = decision_entry(
-            decision.id, exchange.caller, exchange.system, exchange.scope["method"],
+            decision.id, exchange.caller, exchange.system, exchange.method,
             exchange.template, exchange.subject_region, exchange.region,
             decision.policy_revision, outcome, exchange.masked, exchange.subject_hash)
         fields["status"] = exchange.status
@@ -446,6 +442,10 @@ def _subject_hash(runtime: Runtime, identifiers: list[Identifier]) -> str | None
             if identifier.kind == kind:
                 return runtime.audit.hash_identifier(identifier.normalized())
     return None
+
+
+def _media(headers: dict[str, str]) -> str:
+    return headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _raw_rest(scope: Scope, route: Route) -> str:

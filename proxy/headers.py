@@ -18,8 +18,10 @@ _REQUEST_OWN = frozenset({
     "x-forwarded-proto", "x-forwarded-host", "x-request-id", "forwarded",
 })
 # Never returned to the caller as the upstream sent them.
+# Set-Cookie too: callers' cookies are never forwarded, so an upstream session cookie would
+# only hand the gateway's own upstream login to the caller.
 _RESPONSE_OWN = frozenset({"content-length", "content-encoding", "date", "server",
-                           "x-request-id"})
+                           "x-request-id", "set-cookie"})
 
 
 def _connection_listed(headers: Iterable[tuple[str, str]]) -> set[str]:
@@ -62,4 +64,6 @@ def _auth_headers(auth: UpstreamAuth) -> list[tuple[str, str]]:
 def caller_response_headers(upstream: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     pairs = [(k.lower(), v) for k, v in upstream]
     drop = HOP_BY_HOP | _RESPONSE_OWN | _connection_listed(pairs)
-    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs if k not in drop]
+    # aiohttp decodes header bytes as UTF-8 with surrogateescape: this gives them back as sent
+    return [(k.encode("latin-1"), v.encode("utf-8", "surrogateescape")) for k, v in pairs
+            if k not in drop]

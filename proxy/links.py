@@ -18,7 +18,7 @@ from starlette.types import Scope
 # detector reads as personal data, so the link's own path and query are still checked.
 _HELD = "\ue000\ue001".encode()
 _TEXTUAL = ("application/json", "text/")
-_REWRITTEN_HEADERS = (b"location", b"content-location")
+_REWRITTEN_HEADERS = (b"location", b"content-location", b"link")
 _PART_ENDS = b'/?#"\\'
 
 

@@ -78,13 +78,9 @@ class Slot:
 
 @dataclass(slots=True)
 class Classification:
-    holder: list[Any]  # [the document's copy]: a slot may replace even the whole document
+    holder: list[Any]  # the documents' copies: a slot may replace even a whole document
     slots: list[Slot]
     repeats: dict[str, Frame]  # every value found, and the object it was found in first
-
-    @property
-    def document(self) -> Any:
-        return self.holder[0] if self.holder else None
 
 
 class Classifier:
@@ -98,13 +94,17 @@ class Classifier:
         self.number_type = functools.lru_cache(_CACHE_SIZE)(self._number_type)
         self.patterns = functools.lru_cache(_CACHE_SIZE)(self._patterns)
 
-    def classify(self, doc: Any, profile: Profile, system: str, *,
+    def classify(self, docs: Sequence[Any], profile: Profile, system: str, *,
                  paths: bool = False) -> Classification:
-        """``profile`` decides which fields are dropped from the copy, whether names are
-        looked for in free text, and which values count as found (not the kept ones)."""
+        """Documents classified together (a body and its headers), so that a value found
+        in one is found in the others too. ``profile`` decides which fields are dropped from
+        the copies, whether names are looked for in free text, and which values count as
+        found (not the kept ones)."""
         walk = _Walk(self, profile)
-        holder: list[Any] = [doc]
-        walk.start(holder, self._catalog.root(system), Frame(None), () if paths else None)
+        holder = list(docs)
+        root = self._catalog.root(system)
+        for index in range(len(holder)):
+            walk.start(holder, index, root, Frame(None), () if paths else None)
         if walk.free:
             texts = [slot.text for slot in walk.free]
             names = not profile.keeps("PERSON")
@@ -158,8 +158,9 @@ class _Walk:
         self.slots: list[Slot] = []
         self.free: list[Slot] = []
 
-    def start(self, holder: list[Any], root: PathNode, frame: Frame, path: Path | None) -> None:
-        self.visit(holder, 0, holder[0], root, self._code(root, ""), frame, path)
+    def start(self, holder: list[Any], index: int, root: PathNode, frame: Frame,
+              path: Path | None) -> None:
+        self.visit(holder, index, holder[index], root, self._code(root, ""), frame, path)
 
     def visit(self, container: dict[str, Any] | list[Any], key: str | int, value: Any,
               position: PathNode, code: int, frame: Frame, path: Path | None) -> None:

@@ -59,12 +59,8 @@ class Masker:
     def mask_json(self, doc: Any, profile: Profile, *, system: str = "") -> MaskResult:
         if profile.keeps_everything:
             return MaskResult(doc, {})
-        try:
-            return self._mask_json(doc, profile, system)
-        except MaskingError:
-            raise
-        except Exception as exc:  # detection bugs must block, never pass raw data
-            raise MaskingError(f"masking failed ({type(exc).__name__})") from None
+        (masked,), counts = self._mask_documents([doc], profile, system)
+        return MaskResult(masked, counts)
 
     def mask_text(self, text: str, profile: Profile, language: Language = "auto") -> MaskResult:
         if profile.keeps_everything:
@@ -83,38 +79,70 @@ class Masker:
 
     def mask_body(self, body: bytes, content_type: str | None, profile: Profile, *,
                   system: str = "") -> tuple[bytes, dict[str, int]]:
-        """A response body as the caller may see it. Bodies that cannot be inspected are
-        refused (``MaskingError``) unless the profile keeps everything."""
-        if profile.keeps_everything or not body:
-            return body, {}
+        """A response body as the caller may see it (see ``mask_message``)."""
+        masked, _, counts = self.mask_message(body, content_type, [], profile, system=system)
+        return masked, counts
+
+    def mask_message(self, body: bytes, content_type: str | None, fields: list[tuple[str, str]],
+                     profile: Profile, *, system: str = "",
+                     ) -> tuple[bytes, list[tuple[str, str]], dict[str, int]]:
+        """A response as the caller may see it: its body, and name/value pairs (its headers)
+        each masked as the one field of an object, so that the catalog's names apply, a field
+        the profile drops is left out, and a value found in a JSON body is found in the pairs
+        too. Bodies that cannot be inspected are refused (``MaskingError``)."""
+        if profile.keeps_everything:
+            return body, fields, {}
         media = (content_type or "").split(";")[0].strip().lower()
+        pairs: list[Any] = [{name: value} for name, value in fields]
+        counts: Counter[str] = Counter()
+        if not body or media == "application/json" or media.endswith("+json"):
+            docs = [self._parsed(body), pairs] if body else [pairs]
+            masked, found = self._mask_documents(docs, profile, system)
+            pairs, out, counts = masked[-1], jsonio.dumps(masked[0]) if body else body, found
+        elif media == "text/plain":
+            text = self._mask_text_body(body, profile)
+            (pairs,), found = self._mask_documents([pairs], profile, system)
+            out, counts = text.document.encode(), Counter(text.counts) + Counter(found)
+        else:
+            raise MaskingError(f"content type {media or '(none)'} cannot be inspected for "
+                               "personal data")
+        return out, [(name, value) for one in pairs for name, value in one.items()], \
+            dict(counts)
+
+    def _parsed(self, body: bytes) -> Any:
+        try:
+            return jsonio.loads(body)
+        except ValueError:
+            raise MaskingError("response body is not valid JSON") from None
+
+    def _mask_text_body(self, body: bytes, profile: Profile) -> MaskResult:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise MaskingError("response body is not UTF-8 text") from None
-        if media == "application/json" or media.endswith("+json"):
-            try:
-                doc = jsonio.loads(body)
-            except ValueError:
-                raise MaskingError("response body is not valid JSON") from None
-            result = self.mask_json(doc, profile, system=system)
-            return jsonio.dumps(result.document), result.counts
-        if media == "text/plain":
-            result = self.mask_text(text, profile)
-            return result.document.encode(), result.counts
-        raise MaskingError(f"content type {media or '(none)'} cannot be inspected for "
-                           "personal data")
+        return self.mask_text(text, profile)
 
     def find(self, doc: Any, *, system: str = "") -> list[tuple[Path, Finding]]:
         """Every finding in a JSON document with its path (for ``scan --json``)."""
-        found = self.classifier.classify(doc, Profile(default=Operator.REDACT), system,
+        found = self.classifier.classify([doc], Profile(default=Operator.REDACT), system,
                                          paths=True)
         return [(slot.path, f) for slot in found.slots if slot.path is not None
                 for f in (slot.findings if slot.entity is None
                           else [Finding(slot.entity, 0, len(slot.text), 1.0)])]
 
-    def _mask_json(self, doc: Any, profile: Profile, system: str) -> MaskResult:
-        found = self.classifier.classify(doc, profile, system)
+    def _mask_documents(self, docs: list[Any], profile: Profile,
+                        system: str) -> tuple[list[Any], dict[str, int]]:
+        """Masked copies of documents classified together, and what was masked."""
+        try:
+            return self._masked_copies(docs, profile, system)
+        except MaskingError:
+            raise
+        except Exception as exc:  # detection bugs must block, never pass raw data
+            raise MaskingError(f"masking failed ({type(exc).__name__})") from None
+
+    def _masked_copies(self, docs: list[Any], profile: Profile,
+                       system: str) -> tuple[list[Any], dict[str, int]]:
+        found = self.classifier.classify(docs, profile, system)
         counts: Counter[str] = Counter()
         dropped = []
         for slot in found.slots:
@@ -133,7 +161,7 @@ class Masker:
         for slot in sorted(dropped, key=lambda s: s.key if isinstance(s.key, int) else 0,
                            reverse=True):
             del slot.container[slot.key]  # type: ignore[arg-type]
-        return MaskResult(found.document, dict(counts))
+        return found.holder, dict(counts)
 
     def _key_id(self, frame: Frame | None) -> str | None:
         subject = frame.named_subject() if frame else None

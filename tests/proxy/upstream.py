@@ -23,7 +23,8 @@ async def echo(request: Request) -> Response:
         "headers": {k: v for k, v in request.headers.items()}, "body_size": len(body),
         "body_prefix": body[:64].decode("latin-1"),
     })
-    response.raw_headers += [(b"set-cookie", b"a=1"), (b"set-cookie", b"b=2"),
+    response.raw_headers += [(b"set-cookie", b"a=1"), (b"x-repeated", b"a=1"),
+                             (b"x-repeated", b"b=2"),
                              (b"connection", b"keep-alive, x-private"), (b"x-private", b"1")]
     return response
 
@@ -68,10 +69,23 @@ async def linked(request: Request) -> Response:
     return JSONResponse({"next": f"{here}?page=2"}, headers={"location": f"{here}/7"})
 
 
+async def described(request: Request) -> Response:
+    """Personal data in headers as well as the body, one header in raw UTF-8."""
+    here = f"{request.base_url}api/described"
+    response = JSONResponse({"name": "张伟", "email": "zhang.wei@example.com"}, headers={
+        "x-customer-email": "zhang.wei@example.com", "x-total-count": "1",
+        "content-disposition": 'attachment; filename="zhang.wei@example.com.json"',
+        "link": f'<{here}?after=zhang.wei%40example.com>; rel="next"',
+        "cache-control": "private, max-age=60"})
+    response.raw_headers.append((b"x-contact-name", "张伟".encode()))
+    return response
+
+
 def create_upstream() -> Starlette:
     _bomb()
     return Starlette(routes=[
         Route("/api/big", big), Route("/api/hang", hang), Route("/api/gzip", gzipped),
         Route("/api/bomb", bomb), Route("/api/linked", linked),
+        Route("/api/described", described),
         Route("/api/{rest:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ])

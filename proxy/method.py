@@ -1,0 +1,38 @@
+"""The method a request really asks for.
+
+Many CRM and helpdesk APIs let a POST (or any request) name another method in an override
+header or a ``_method`` parameter (query string or form body), and act on that. The gateway
+forwards those as they are, so the policy must judge the overriding method, or a caller
+allowed only to read could delete with ``GET`` and ``X-HTTP-Method-Override: DELETE``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from proxy.errors import GatewayError
+
+OVERRIDE_HEADERS = (b"x-http-method-override", b"x-http-method", b"x-method-override")
+_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+
+
+def effective_method(method: str, headers: list[tuple[bytes, bytes]], query_string: bytes,
+                     form: bytes | None = None) -> str:
+    """``method``, or the one an override names; a 400 for an unknown or ambiguous one.
+    ``form`` is the body when it is a URL-encoded form."""
+    named = {(name.decode("latin-1"), value.decode("latin-1").strip().upper())
+             for name, value in headers if name.lower() in OVERRIDE_HEADERS}
+    for where, fields in (("_method", query_string), ("form field _method", form or b"")):
+        if b"_method" in fields:
+            named |= {(where, v.strip().upper())
+                      for k, v in parse_qsl(fields.decode("latin-1")) if k == "_method"}
+    if not named:
+        return method
+    for where, value in named:
+        if value not in _METHODS:
+            raise GatewayError(400, "bad_request", f"{where}: not an HTTP method")
+    overrides = {value for _, value in named}
+    if len(overrides) > 1:
+        raise GatewayError(400, "bad_request", "method overrides disagree: "
+                           + ", ".join(sorted(where for where, _ in named)))
+    return overrides.pop()
