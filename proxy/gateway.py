@@ -46,6 +46,7 @@ from proxy.settings import Settings
 log = logging.getLogger("proxy.gateway")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 _ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "write", "PUT": "write",
             "PATCH": "write", "DELETE": "delete"}
 
@@ -229,6 +230,10 @@ class Gateway:
                                {"www-authenticate": challenge}) from None
 
     def _route(self, path: str) -> Route:
+        # The upstream would resolve them (``/crm/%2e%2e/internal``): out of the system's base
+        # path, or onto a path other than the one routed and decided here.
+        if _DOT_SEGMENT.search(path):
+            raise GatewayError(400, "bad_request", "path: dot segments (. or ..) are not allowed")
         route = self._router.match(path)
         if route is None:
             raise GatewayError(404, "not_found", "no system is configured for this path")

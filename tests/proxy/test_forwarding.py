@@ -83,6 +83,15 @@ def test_unknown_region_and_unknown_system(gateway: str, auth) -> None:
     assert httpx.get(f"{gateway}/nowhere/x", headers=auth).status_code == 404
 
 
+def test_dot_segments_cannot_leave_the_system_base_path(gateway: str, auth) -> None:
+    for path in ("/crm/contacts/%2e%2e/%2e%2e/internal", "/crm/%2E/contacts",
+                 "/crm/contacts/%2e%2e"):
+        response = httpx.get(f"{gateway}{path}", headers=auth)
+        assert response.status_code == 400, path
+        assert response.json()["detail"] == "path: dot segments (. or ..) are not allowed"
+    assert httpx.get(f"{gateway}/crm/contacts/a..b/.well", headers=auth).status_code == 200
+
+
 def test_hanging_upstream_gets_504(gateway: str, auth) -> None:
     response = httpx.get(f"{gateway}/crm/hang", headers=auth, timeout=10)
     assert response.status_code == 504
