@@ -47,6 +47,7 @@ log = logging.getLogger("proxy.gateway")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
+_FORM = "application/x-www-form-urlencoded"
 _ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "write", "PUT": "write",
             "PATCH": "write", "DELETE": "delete"}
 
@@ -141,8 +142,7 @@ class Gateway:
         exchange.route = self._route(exchange.scope["path"])
         declared = self._declared_region(exchange)
         body, document = await self._request_body(exchange, receive)
-        form = body if isinstance(body, bytes) and _media(exchange.headers) == \
-            "application/x-www-form-urlencoded" else None
+        form = body if isinstance(body, bytes) and _media(exchange.headers) == _FORM else None
         exchange.method = effective_method(exchange.method, exchange.scope["headers"],
                                            exchange.scope["query_string"], form)
         identifiers = await self._identifiers(runtime, exchange, document)
@@ -175,19 +175,27 @@ class Gateway:
 
     async def _request_body(self, exchange: Exchange,
                             receive: Receive) -> tuple[Body, Any]:
-        """The body, and for JSON writes its parsed document (scanned for whose data it is)."""
+        """The body, and for writes of JSON, forms or text what it carries as a document
+        (scanned for whose data it is)."""
         limit = self._settings.limits.max_request_body_bytes
         media = _media(exchange.headers)
-        is_json = media == "application/json" or media.endswith("+json")
-        if exchange.action != "write" or not is_json:
+        scanned = media == "application/json" or media.endswith("+json") or \
+            media == _FORM or media.startswith("text/")
+        if exchange.action != "write" or not scanned:
             return await read_body(exchange.headers, receive, limit), None
         body = await read_body(exchange.headers, receive, limit, whole=True)
         if not body:
             return body, None
+        assert isinstance(body, bytes)
         try:
+            if media == _FORM:
+                return body, _form_document(body)
+            if media.startswith("text/"):
+                return body, body.decode("utf-8")
             return body, jsonio.loads(body)
-        except ValueError:
-            raise GatewayError(400, "bad_request", "request body is not valid JSON") from None
+        except ValueError:  # UnicodeDecodeError too
+            raise GatewayError(400, "bad_request",
+                               f"request body is not valid {media}") from None
 
     async def _identifiers(self, runtime: Runtime, exchange: Exchange,
                            document: Any) -> list[Identifier]:
@@ -447,6 +455,17 @@ def _subject_hash(runtime: Runtime, identifiers: list[Identifier]) -> str | None
             if identifier.kind == kind:
                 return runtime.audit.hash_identifier(identifier.normalized())
     return None
+
+
+def _form_document(body: bytes) -> dict[str, str | list[str]]:
+    """A URL-encoded form as an object (a repeated field as a list), strictly UTF-8."""
+    document: dict[str, str | list[str]] = {}
+    for name, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                                 errors="strict"):
+        known = document.get(name)
+        document[name] = value if known is None else [
+            *(known if isinstance(known, list) else [known]), value]
+    return document
 
 
 def _media(headers: dict[str, str]) -> str:

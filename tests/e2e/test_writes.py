@@ -51,6 +51,26 @@ def test_write_of_a_cn_subject_to_the_eu_upstream_is_refused(demo: Demo) -> None
     assert email not in _emails(demo, "eu")
 
 
+def test_form_and_text_writes_are_scanned_for_whose_data_they_carry(demo: Demo) -> None:
+    email = "wei.li.form@example.cn"
+    _set_home(demo, email, "cn")
+    agent = {**token("agent", "eu"), "X-Subject-Region": "eu"}
+    with demo.client() as client:
+        form = client.post("/crm/contacts", headers=agent, data=_contact(email, "DE"))
+        text = client.post("/crm/contacts", content=f"Please call back, mail {email}".encode(),
+                           headers={**agent, "Content-Type": "text/plain; charset=utf-8"})
+        broken = client.post("/crm/contacts", content=b"email=%FF%FE",
+                             headers={**agent,
+                                      "Content-Type": "application/x-www-form-urlencoded"})
+    for answer in (form, text):
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["detail"] == (
+            "write refused: subject's home region is cn, target upstream is eu")
+    assert broken.status_code == 400
+    assert broken.json()["detail"] == (
+        "request body is not valid application/x-www-form-urlencoded")
+
+
 def test_write_to_the_home_region_fills_the_directory_which_routes_later_reads(
         demo: Demo) -> None:
     email = "new.customer.e2e@example.org"
