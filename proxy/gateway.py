@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import aiohttp
 from starlette.types import Receive, Scope, Send
 
-from proxy import decoding, jsonio, metrics
+from proxy import decoding, forms, jsonio, metrics
 from proxy.answer import Answer, masked_answer
 from proxy.audit.entry import RawValueError, decision_entry
 from proxy.body import Body, BodyStream, read_body
@@ -33,8 +33,9 @@ from proxy.headers import caller_response_headers, upstream_request_headers
 from proxy.identity import Authenticator, AuthError
 from proxy.ids import new_id
 from proxy.links import Links, gateway_base, textual
-from proxy.logs import event, path_template
+from proxy.logs import event
 from proxy.method import effective_method
+from proxy.path_template import PathTemplates
 from proxy.pii.masker import MaskingError
 from proxy.pii.profiles import Profile
 from proxy.residency import Identifier, body_identifiers, query_identifiers, record_country
@@ -46,8 +47,9 @@ from proxy.settings import Settings
 log = logging.getLogger("proxy.gateway")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_UNROUTED = PathTemplates()  # paths outside every system: the built-in vocabulary only
 _DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
-_FORM = "application/x-www-form-urlencoded"
+_FORMS = (forms.URLENCODED, forms.MULTIPART)
 _ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "write", "PUT": "write",
             "PATCH": "write", "DELETE": "delete"}
 
@@ -85,11 +87,18 @@ class Exchange:
 
     @property
     def template(self) -> str:
-        """The path with identifiers replaced (/contacts/{id}): safe to log and to audit."""
+        """The path after the system prefix with identifiers replaced (/contacts/{id})."""
         if self._template is None:
-            path = self.route.path if self.route else self.scope["path"]
-            self._template = path_template(path)
+            self._template = self.route.template if self.route else _UNROUTED.template(
+                self.scope["path"])
         return self._template
+
+    @property
+    def logged_path(self) -> str:
+        """The whole path as logs may show it (/crm/contacts/{id})."""
+        if self.route is None:
+            return self.template
+        return self.route.system.prefix + self.template.rstrip("/")
 
     @property
     def action(self) -> str:
@@ -141,10 +150,16 @@ class Gateway:
         exchange.caller = await self._identify(exchange.headers)
         exchange.route = self._route(exchange.scope["path"])
         declared = self._declared_region(exchange)
-        body, document = await self._request_body(exchange, receive)
-        form = body if isinstance(body, bytes) and _media(exchange.headers) == _FORM else None
-        exchange.method = effective_method(exchange.method, exchange.scope["headers"],
-                                           exchange.scope["query_string"], form)
+        scope = exchange.scope
+        # Judged first by headers and query (a GET overridden to POST is a scanned write),
+        # then by a form body's _method field.
+        exchange.method = effective_method(scope["method"], scope["headers"],
+                                           scope["query_string"])
+        media = _media(exchange.headers)
+        body, document = await self._request_body(exchange, receive, media)
+        if media in _FORMS and document is not None:
+            exchange.method = effective_method(scope["method"], scope["headers"],
+                                               scope["query_string"], document)
         identifiers = await self._identifiers(runtime, exchange, document)
         exchange.subject_hash = _subject_hash(runtime, identifiers)
         home, source, consent = await self._home_region(runtime, exchange, identifiers,
@@ -173,14 +188,13 @@ class Gateway:
         if exchange.action == "write" and 200 <= exchange.status < 300 and identifiers:
             await runtime.residency.record(identifiers, region, source="write")
 
-    async def _request_body(self, exchange: Exchange,
-                            receive: Receive) -> tuple[Body, Any]:
+    async def _request_body(self, exchange: Exchange, receive: Receive,
+                            media: str) -> tuple[Body, Any]:
         """The body, and for writes of JSON, forms or text what it carries as a document
         (scanned for whose data it is)."""
         limit = self._settings.limits.max_request_body_bytes
-        media = _media(exchange.headers)
         scanned = media == "application/json" or media.endswith("+json") or \
-            media == _FORM or media.startswith("text/")
+            media in _FORMS or media.startswith("text/")
         if exchange.action != "write" or not scanned:
             return await read_body(exchange.headers, receive, limit), None
         body = await read_body(exchange.headers, receive, limit, whole=True)
@@ -188,8 +202,10 @@ class Gateway:
             return body, None
         assert isinstance(body, bytes)
         try:
-            if media == _FORM:
-                return body, _form_document(body)
+            if media == forms.URLENCODED:
+                return body, forms.urlencoded_document(body)
+            if media == forms.MULTIPART:
+                return body, forms.multipart_document(exchange.headers["content-type"], body)
             if media.startswith("text/"):
                 return body, body.decode("utf-8")
             return body, jsonio.loads(body)
@@ -418,7 +434,7 @@ class Gateway:
         if log.isEnabledFor(logging.INFO):
             event(log, "request", request_id=exchange.request_id, system=exchange.system,
                   region=exchange.region, method=exchange.method,
-                  path=path_template(exchange.scope["path"]), status=exchange.status,
+                  path=exchange.logged_path, status=exchange.status,
                   role=exchange.caller.role if exchange.caller else None,
                   decision_id=exchange.decision.id if exchange.decision else None,
                   duration_ms=round((time.perf_counter() - exchange.started) * 1000, 2))
@@ -455,17 +471,6 @@ def _subject_hash(runtime: Runtime, identifiers: list[Identifier]) -> str | None
             if identifier.kind == kind:
                 return runtime.audit.hash_identifier(identifier.normalized())
     return None
-
-
-def _form_document(body: bytes) -> dict[str, str | list[str]]:
-    """A URL-encoded form as an object (a repeated field as a list), strictly UTF-8."""
-    document: dict[str, str | list[str]] = {}
-    for name, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                                 errors="strict"):
-        known = document.get(name)
-        document[name] = value if known is None else [
-            *(known if isinstance(known, list) else [known]), value]
-    return document
 
 
 def _media(headers: dict[str, str]) -> str:

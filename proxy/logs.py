@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import time
-
-# Numbers, e-mails, long tokens, percent-escapes and non-ASCII (names) are identifiers.
-_ID_LIKE = re.compile(r"^\d+$|\d{3,}|@|%|[^\x00-\x7f]|^[A-Za-z0-9_-]{25,}$")
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,7 +30,3 @@ def configure(level: str = "INFO") -> None:
 def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: object) -> None:
     logger.log(level, name, extra={"fields": fields})
 
-
-def path_template(path: str) -> str:
-    """A path with identifier-like segments replaced, safe to log: /contacts/{id}."""
-    return "/".join("{id}" if _ID_LIKE.search(s) else s for s in path.split("/"))

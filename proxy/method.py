@@ -1,13 +1,16 @@
 """The method a request really asks for.
 
 Many CRM and helpdesk APIs let a POST (or any request) name another method in an override
-header or a ``_method`` parameter (query string or form body), and act on that. The gateway
-forwards those as they are, so the policy must judge the overriding method, or a caller
-allowed only to read could delete with ``GET`` and ``X-HTTP-Method-Override: DELETE``.
+header or a ``_method`` parameter (query string, URL-encoded or multipart form body), and
+act on that. The gateway forwards those as they are, so the policy must judge the overriding
+method, or a caller allowed only to read could delete with ``GET`` and
+``X-HTTP-Method-Override: DELETE``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from proxy.errors import GatewayError
@@ -17,15 +20,17 @@ _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"
 
 
 def effective_method(method: str, headers: list[tuple[bytes, bytes]], query_string: bytes,
-                     form: bytes | None = None) -> str:
+                     form: Mapping[str, Any] | None = None) -> str:
     """``method``, or the one an override names; a 400 for an unknown or ambiguous one.
-    ``form`` is the body when it is a URL-encoded form."""
+    ``form`` is the body's fields when it is a form (URL-encoded or multipart)."""
     named = {(name.decode("latin-1"), value.decode("latin-1").strip().upper())
              for name, value in headers if name.lower() in OVERRIDE_HEADERS}
-    for where, fields in (("_method", query_string), ("form field _method", form or b"")):
-        if b"_method" in fields:
-            named |= {(where, v.strip().upper())
-                      for k, v in parse_qsl(fields.decode("latin-1")) if k == "_method"}
+    if b"_method" in query_string:
+        named |= {("_method", v.strip().upper())
+                  for k, v in parse_qsl(query_string.decode("latin-1")) if k == "_method"}
+    if form and "_method" in form:
+        values = form["_method"] if isinstance(form["_method"], list) else [form["_method"]]
+        named |= {("form field _method", str(v).strip().upper()) for v in values}
     if not named:
         return method
     for where, value in named:

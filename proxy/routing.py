@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from proxy.path_template import PathTemplates
 from proxy.settings import Settings, System, Upstream
 
 
@@ -12,6 +13,12 @@ class Route:
     system_name: str
     system: System
     path: str  # the part after the system prefix, always starting with "/"
+    templates: PathTemplates
+
+    @property
+    def template(self) -> str:
+        """The path with identifiers replaced (/contacts/{id}): safe to log and to audit."""
+        return self.templates.template(self.path)
 
     def upstream(self, region: str) -> Upstream | None:
         return self.system.upstreams.get(region)
@@ -22,12 +29,14 @@ class Router:
         # Longest prefix first, so /crm-archive is not taken for /crm.
         self._systems = sorted(settings.systems.items(), key=lambda item: -len(item[1].prefix))
         self._default_region = settings.default_region
+        self._templates = {name: PathTemplates(system.routes, system.upstreams)
+                           for name, system in self._systems}
 
     def match(self, path: str) -> Route | None:
         for name, system in self._systems:
             prefix = system.prefix
             if path == prefix or path.startswith(prefix + "/"):
-                return Route(name, system, path[len(prefix):] or "/")
+                return Route(name, system, path[len(prefix):] or "/", self._templates[name])
         return None
 
     def declared_region(self, route: Route, headers: dict[str, str] | None,

@@ -10,14 +10,23 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from proxy.audit.settings import AuditSettings
 from proxy.db.settings import DatabaseSettings
 from proxy.decisions.settings import PolicySettings
+from proxy.path_template import validate_route
 from proxy.pii.settings import PiiSettings
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -84,6 +93,8 @@ class System(_Model):
     upstreams: dict[str, Upstream]
     auth: UpstreamAuth = UpstreamAuth()
     routing_key: RoutingKey = RoutingKey()
+    # The API's path patterns (/contacts/{id}): what logs, audit and the policy may show.
+    routes: list[Annotated[str, AfterValidator(validate_route)]] = []
 
     @field_validator("prefix")
     @classmethod

@@ -71,6 +71,38 @@ def test_form_and_text_writes_are_scanned_for_whose_data_they_carry(demo: Demo) 
         "request body is not valid application/x-www-form-urlencoded")
 
 
+def test_multipart_writes_are_scanned_fields_and_text_or_json_files(demo: Demo) -> None:
+    email = "wei.li.multipart@example.cn"
+    _set_home(demo, email, "cn")
+    agent = {**token("agent", "eu"), "X-Subject-Region": "eu"}
+    card = json.dumps({"contact": {"email": email}}).encode()
+    with demo.client() as client:
+        field = client.post("/crm/contacts", headers=agent, data=_contact(email, "DE"),
+                            files={"photo": ("p.png", b"\x89PNG\r\n", "image/png")})
+        upload = client.post("/crm/contacts", headers=agent, data={"note": "see card"},
+                             files={"card": ("card.json", card, "application/json")})
+        broken = client.post("/crm/contacts", content=b"--x\r\nno end",
+                             headers={**agent, "Content-Type": "multipart/form-data; boundary=x"})
+    for answer in (field, upload):
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["detail"] == (
+            "write refused: subject's home region is cn, target upstream is eu")
+    assert broken.status_code == 400
+    assert broken.json()["detail"] == "request body is not valid multipart/form-data"
+
+
+def test_a_get_overridden_to_a_write_has_its_body_scanned(demo: Demo) -> None:
+    email = "wei.li.override@example.cn"
+    _set_home(demo, email, "cn")
+    agent = {**token("agent", "eu"), "X-Subject-Region": "eu", "X-HTTP-Method-Override": "POST"}
+    with demo.client() as client:
+        answer = client.request("GET", "/crm/contacts", headers=agent,
+                                json=_contact(email, "DE"))
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["detail"] == (
+        "write refused: subject's home region is cn, target upstream is eu")
+
+
 def test_write_to_the_home_region_fills_the_directory_which_routes_later_reads(
         demo: Demo) -> None:
     email = "new.customer.e2e@example.org"

@@ -37,6 +37,14 @@ def test_role_that_may_write_cannot_delete_through_a_form_field(gateway: str) ->
     assert "may not delete" in response.json()["detail"]
 
 
+def test_role_that_may_write_cannot_delete_through_a_multipart_field(gateway: str) -> None:
+    response = httpx.post(f"{gateway}/crm/contacts/7", data={"_method": "DELETE"},
+                          files={"photo": ("p.png", b"\x89PNG", "image/png")},
+                          headers=_headers("agent"))
+    assert response.status_code == 403
+    assert "may not delete" in response.json()["detail"]
+
+
 def test_allowed_override_is_forwarded_for_the_upstream_to_act_on(gateway: str) -> None:
     response = httpx.post(f"{gateway}/crm/contacts/7",
                           headers=_headers("dpo", **{"X-HTTP-Method-Override": "DELETE"}))

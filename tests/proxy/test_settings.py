@@ -96,3 +96,9 @@ def test_cli_reports_config_errors_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "systems.crm.upstreams.eu: not a URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_bad_route_names_the_route(tmp_path: Path) -> None:
+    config = with_change("systems.crm.routes", ["/contacts/{id}", "contacts/{id"])
+    message = error_for(tmp_path, config)
+    assert message.startswith("systems.crm.routes.1: 'contacts/{id'")
