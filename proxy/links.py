@@ -19,7 +19,9 @@ from starlette.types import Scope
 _HELD = "\ue000\ue001".encode()
 _TEXTUAL = ("application/json", "text/")
 _REWRITTEN_HEADERS = (b"location", b"content-location", b"link")
-_PART_ENDS = b'/?#"\\'
+# What may follow a link's base: its path, query or fragment, the end of a JSON string, or
+# the end of the value (b"" when the body ends there).
+_ENDS = frozenset((b"", b"/", b"?", b"#", b'"', b"\\"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +57,22 @@ def textual(content_type: str | None) -> bool:
 
 def _replace(body: bytes, upstream: str, by: bytes) -> bytes:
     base = upstream.rstrip("/").encode()
-    for written in (base, base.replace(b"/", b"\\/")):  # plainly, or JSON-escaped (\/)
-        if written in body:  # the common case is neither, found by one scan each
-            body = _replace_written(body, written, by)
+    body = _replace_written(body, base, by)
+    if b"\\" in body:  # JSON-escaped (\/) links; one memchr tells most bodies have none
+        body = _replace_written(body, base.replace(b"/", b"\\/"), by)
     return body
 
 
 def _replace_written(body: bytes, base: bytes, by: bytes) -> bytes:
-    """``base`` replaced where a path part ends after it (``/crm/v1`` is not in ``/crm/v10``)."""
-    parts = body.split(base)
-    out = [parts[0]]
-    for part in parts[1:]:
-        out += (by if not part or part[:1] in _PART_ENDS else base, part)
-    return b"".join(out)
+    """``base`` replaced where a path part ends after it (``/crm/v1`` is not in ``/crm/v10``).
+    One scan of the body; it is copied only when a link is found."""
+    parts: list[bytes] = []
+    start = 0
+    while (found := body.find(base, start)) != -1:
+        end = found + len(base)
+        parts += (body[start:found], by if body[end:end + 1] in _ENDS else base)
+        start = end
+    if not parts:
+        return body
+    parts.append(body[start:])
+    return b"".join(parts)
