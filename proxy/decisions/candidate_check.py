@@ -14,6 +14,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class CheckResult:
     tests_passed: int = 0
     tests_failed: int = 0
     error: str | None = None
+    precomputed: dict[str, Any] | None = None  # the set's data.precomputed, when it has one
 
 
 async def check_candidate(directory: Path, query: str, *, run_tests: bool,
@@ -53,14 +55,16 @@ def _check(directory: Path, query: str, run_tests: bool) -> CheckResult:
     from proxy.decisions.engine import EngineError
     from proxy.decisions.policy_set import PolicyError, PolicySet
     from proxy.decisions.policy_tests import run_tests as run_policy_tests
+    from proxy.decisions.precompute import tables
 
     try:
         policy_set = PolicySet.load(directory)
         policy = CompiledPolicy(policy_set.revision, compile_bundle(policy_set, query))
         with contextlib.suppress(EngineError):  # only a crash or a hang rejects here
             EmbeddedEngine(query).evaluate_now(policy, {})
+        precomputed = tables(policy_set)  # computed by the compile: cached
         if not run_tests:
-            return CheckResult(True, policy_set.revision)
+            return CheckResult(True, policy_set.revision, precomputed=precomputed)
         report = run_policy_tests(policy_set, query)
     except PolicyError as exc:
         return CheckResult(False, error=str(exc))
@@ -69,7 +73,7 @@ def _check(directory: Path, query: str, run_tests: bool) -> CheckResult:
     failed = [r.name for r in report.failures]
     error = (f"{len(failed)} policy test(s) fail: " + ", ".join(failed[:5])) if failed else None
     return CheckResult(not failed, policy_set.revision, len(report.results) - len(failed),
-                       len(failed), error)
+                       len(failed), error, precomputed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,10 +21,26 @@ def policy_data(policy_set: PolicySet) -> dict[str, Any]:
     data = _cache.get(policy_set.revision)
     if data is None:
         data = _compute(policy_set)
-        if len(_cache) >= _CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[policy_set.revision] = data
+        _store(policy_set.revision, data)
     return data
+
+
+def tables(policy_set: PolicySet) -> dict[str, Any] | None:
+    """The set's precomputed tables alone (None when it has no ``package precompute``)."""
+    return policy_data(policy_set).get(DATA_KEY)
+
+
+def adopt(policy_set: PolicySet, computed: dict[str, Any] | None) -> None:
+    """Take the tables computed elsewhere (the candidate check's child) for this set: rego-cpp
+    keeps the memory of an evaluation (~30 MB for the shipped tables) after it ends."""
+    if computed is not None:
+        _store(policy_set.revision, {**policy_set.data, DATA_KEY: computed})
+
+
+def _store(revision: str, data: dict[str, Any]) -> None:
+    if len(_cache) >= _CACHE_SIZE:
+        _cache.pop(next(iter(_cache)))
+    _cache[revision] = data
 
 
 def _compute(policy_set: PolicySet) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proxy.decisions import precompute
 from proxy.decisions.candidate_check import check_candidate
 from proxy.decisions.decision_log import DecisionLog, InputRedactor
 from proxy.decisions.embedded import EmbeddedEngine
@@ -261,6 +262,7 @@ class DecisionService:
         policy_set = await asyncio.to_thread(PolicySet.load, directory)
         if policy_set.revision != check.revision:
             raise PolicyError("the policy files changed while they were checked; reload again")
+        precompute.adopt(policy_set, check.precomputed)
         return policy_set, check.tests_passed
 
     async def _load_shadow(self) -> Shadow | None:

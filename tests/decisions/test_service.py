@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from proxy.decisions import precompute
+from proxy.decisions.policy_set import PolicySet
 from proxy.decisions.service import DecisionService
 from proxy.decisions.settings import DEFAULT_POLICIES_DIR, PolicySettings
 from tests.decisions.conftest import add_decision_field, edit_policy
@@ -64,6 +66,25 @@ def test_eu_agent_reading_cn_ticket_gets_the_pipl_decision() -> None:
     assert allowed.allow and allowed.route_region == "cn"
     assert allowed.policy_revision == refused.policy_revision != "none"
     assert len(allowed.id) == 32 and allowed.id != refused.id
+
+
+def test_the_tables_computed_by_the_candidate_check_are_used(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway takes data.precomputed from the check's child process rather than
+    evaluating it again (rego-cpp would keep that evaluation's memory)."""
+    policies = copy_policies(tmp_path)
+    expected = precompute.tables(PolicySet.load(policies))
+    monkeypatch.setattr(precompute, "_cache", {})
+
+    def computed_here(policy_set: PolicySet) -> dict[str, Any]:
+        raise AssertionError("data.precomputed was evaluated in the gateway")
+    monkeypatch.setattr(precompute, "_compute", computed_here)
+
+    async def body(service: DecisionService):
+        return await service.decide(read("eu", "cn", consent=True)), service.revision
+    decision, revision = run(body, policies_dir=policies)
+    assert decision.allow
+    assert precompute._cache[revision][precompute.DATA_KEY] == expected
 
 
 def test_broken_policy_never_loads_and_every_decision_denies(tmp_path) -> None:
