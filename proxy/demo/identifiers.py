@@ -201,5 +201,5 @@ def mobile_number(rng: random.Random, country: str) -> phonenumbers.PhoneNumber:
             tail = str(rng.randrange(2, 10)) + tail[1:]
         number = phonenumbers.PhoneNumber(country_code=code,
                                           national_number=int(rng.choice(prefixes) + tail))
-        if phonenumbers.is_valid_number(number):
+        if phonenumbers.is_valid_number_for_region(number, country):  # not GG or JE
             return number
