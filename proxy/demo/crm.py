@@ -1,4 +1,5 @@
-"""The sample upstream: one region's CRM, helpdesk and call-center JSON APIs on one app.
+"""The sample upstream: one region's CRM, helpdesk and call-center JSON APIs on one app, and
+contact exports (CSV, NDJSON, CSV in a zip).
 
 Lists serve cached per-record JSON bytes (see ``Collection``), so paging through unchanged
 data costs a join, not a serialization. Lookup filters use indexes rebuilt after changes.
@@ -6,8 +7,11 @@ data costs a join, not a serialization. Lookup filters use indexes rebuilt after
 
 from __future__ import annotations
 
+import csv
 import hmac
+import io
 import json
+import zipfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -138,7 +142,9 @@ class _Api:
             self._page_bytes += len(cached[1])
         return Response(cached[1], media_type="application/json")
 
-    def _render_page(self, request: Request, kind: str) -> Response:
+    @staticmethod
+    def _paging(request: Request) -> tuple[int, int]:
+        """``page`` and ``per_page`` (capped); InvalidInput when they are no whole numbers."""
         paging = {"page": 1, "per_page": DEFAULT_PER_PAGE}
         errors = {}
         for name in paging:
@@ -148,15 +154,23 @@ class _Api:
             else:
                 errors[name] = "must be a whole number of 1 or more"
         if errors:
-            return _error(422, "validation_failed", fields=errors)
-        page, per_page = paging["page"], min(paging["per_page"], MAX_PER_PAGE)
+            raise InvalidInput(errors)
+        return paging["page"], min(paging["per_page"], MAX_PER_PAGE)
+
+    def _page_ids(self, request: Request, kind: str, page: int,
+                  per_page: int) -> tuple[list[int], int, str | None]:
+        """The ids of the page, the total and the next page's URL (if any)."""
         ids = self._matching(request, kind)
-        items: Collection = getattr(self.data, kind)
         start = (page - 1) * per_page
         more = start + per_page < len(ids)
-        tail = {"page": page, "per_page": per_page, "total": len(ids),
-                "next": str(request.url.include_query_params(page=page + 1)) if more else None}
-        page_ids = ids[start:start + per_page]
+        next_url = str(request.url.include_query_params(page=page + 1)) if more else None
+        return ids[start:start + per_page], len(ids), next_url
+
+    def _render_page(self, request: Request, kind: str) -> Response:
+        page, per_page = self._paging(request)
+        page_ids, total, next_url = self._page_ids(request, kind, page, per_page)
+        items: Collection = getattr(self.data, kind)
+        tail = {"page": page, "per_page": per_page, "total": total, "next": next_url}
         fields = [f for f in request.query_params.get("fields", "").split(",") if f]
         if fields:  # a sparse fieldset, as many CRM APIs offer
             records = (items.get(i) for i in page_ids)
@@ -230,6 +244,19 @@ class _Api:
         record = await self._update(request, items, ContactIn, record,
                                     replace=request.method == "PUT", extra=self._contact_extra)
         return self._detail(items, record)
+
+    async def export(self, request: Request) -> Response:
+        """The contacts of a list page as a file: CSV, NDJSON, or CSV in a zip archive. A
+        further page is named by a ``Link: <…>; rel="next"`` header."""
+        export = _EXPORTS.get(request.path_params["format"])
+        if export is None:
+            raise HTTPException(404, "no such export format")
+        media_type, render = export
+        page_ids, _, next_url = self._page_ids(request, "contacts", *self._paging(request))
+        records = [self.data.contacts.get(i) for i in page_ids]
+        headers = {"link": f'<{next_url}>; rel="next"'} if next_url else {}
+        return Response(render([r for r in records if r]), media_type=media_type,
+                        headers=headers)
 
     def _created(self, request: Request, items: Collection, record: Record) -> Response:
         """201 with the new record's address, as a real CRM's REST API answers a create."""
@@ -339,6 +366,49 @@ class _Api:
         return JSONResponse({"status": "ok", "region": self.region})
 
 
+_EXPORT_COLUMNS = ("id", "customer_id", "name", "email", "phone", "address", "country",
+                   "birth_date", "national_id", "iban", "bank_card", "notes")
+
+
+def _export_row(record: Record) -> list[str]:
+    """A contact as flat cells: nested values under the column names a CRM export uses."""
+    address = record.get("address") or {}
+    flat = {**record,
+            "address": ", ".join(str(address[k]) for k in ("street", "postcode", "city")
+                                 if address.get(k)),
+            "national_id": (record.get("national_id") or {}).get("value", ""),
+            "iban": (record.get("bank") or {}).get("iban", ""),
+            "bank_card": (record.get("bank") or {}).get("card", "")}
+    return [str(flat.get(column) or "") for column in _EXPORT_COLUMNS]
+
+
+def _csv(records: list[Record]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_EXPORT_COLUMNS)
+    writer.writerows(_export_row(record) for record in records)
+    return out.getvalue().encode()
+
+
+def _ndjson(records: list[Record]) -> bytes:
+    return b"".join(encode(record) + b"\n" for record in records)
+
+
+def _zip(records: list[Record]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("contacts.csv", _csv(records))
+    return out.getvalue()
+
+
+# format -> (media type, renderer)
+_EXPORTS: dict[str, tuple[str, Callable[[list[Record]], bytes]]] = {
+    "csv": ("text/csv; charset=utf-8", _csv),
+    "ndjson": ("application/x-ndjson", _ndjson),
+    "zip": ("application/zip", _zip),
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
@@ -356,6 +426,7 @@ def create_crm_app(region: str, data: RegionData, *, token: str | None = None) -
     routes = [
         Route("/healthz", api.health),
         Route("/crm/v1/contacts", api.contacts, methods=["GET", "POST"]),
+        Route("/crm/v1/exports/contacts.{format}", api.export),
         Route("/crm/v1/contacts/{id:int}", api.contact,
               methods=["GET", "PATCH", "PUT", "DELETE"]),
         Route("/helpdesk/v1/tickets", api.tickets, methods=["GET", "POST"]),
