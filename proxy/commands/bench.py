@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,26 +56,57 @@ def run(args: argparse.Namespace) -> int:
         keep = {"Authorization": f"Bearer {_token('dpo')}", "X-Subject-Region": "eu"}
         agent = {"Authorization": f"Bearer {_token('agent')}", "X-Subject-Region": "eu"}
         structured = f"/contacts?per_page=50&fields={_STRUCTURED_FIELDS}"
-        bare = stack.enter_context(_bare_proxy(upstream, args.workers, **proxies))
-        targets = {"direct upstream": (f"{upstream}/crm/v1{args.path}", direct),
-                   "gateway pass-through": (f"{gateway}/crm{args.path}", keep),
-                   "bare aiohttp proxy (floor)": (f"{bare}/crm{args.path}", {})}
+        bare, bare_pid = stack.enter_context(_bare_proxy(upstream, args.workers, **proxies))
+        targets = {"direct upstream": (f"{upstream}/crm/v1{args.path}", direct, None),
+                   "gateway pass-through": (f"{gateway}/crm{args.path}", keep, pid),
+                   "bare aiohttp proxy (floor)": (f"{bare}/crm{args.path}", {}, bare_pid)}
         if shutil.which("nginx"):
-            nginx = stack.enter_context(_nginx(Path(tmp), upstream, **proxies))
-            targets["nginx (reference)"] = (f"{nginx}/crm/v1{args.path}", direct)
-        targets["structured, pass-through"] = (f"{gateway}/crm{structured}", keep)
-        targets["structured, masked"] = (f"{gateway}/crm{structured}", agent)
+            nginx, nginx_pid = stack.enter_context(_nginx(Path(tmp), upstream, **proxies))
+            targets["nginx (reference)"] = (f"{nginx}/crm/v1{args.path}", direct, nginx_pid)
+        targets["structured, pass-through"] = (f"{gateway}/crm{structured}", keep, pid)
+        targets["structured, masked"] = (f"{gateway}/crm{structured}", agent, pid)
+        upstream_pid = _upstream_pid()
         results = {}
-        for name, (url, headers) in targets.items():
+        for name, (url, headers, proxy_pid) in targets.items():
             run_load(url, connections=args.connections, seconds=1, headers=headers)  # warm-up
-            results[name] = run_load(url, connections=args.connections, seconds=args.seconds,
-                                     headers=headers)
+            results[name] = _measured(url, headers, args, upstream_pid, proxy_pid)
         rss = _largest_rss(pid)
     print(f"gateway: {args.workers} worker process(es)")
     if pinned:
         print(pinned)
     _report(results, args.connections, rss)
     return 0
+
+
+@dataclass(frozen=True)
+class _Measured:
+    load: LoadResult
+    upstream_us: float  # CPU time per request, all threads and worker processes
+    proxy_us: float | None
+
+
+def _measured(url: str, headers: dict[str, str], args: argparse.Namespace,
+              upstream_pid: int, proxy_pid: int | None) -> _Measured:
+    before = _cpu_seconds(upstream_pid), _cpu_seconds(proxy_pid)
+    load = run_load(url, connections=args.connections, seconds=args.seconds, headers=headers)
+    after = _cpu_seconds(upstream_pid), _cpu_seconds(proxy_pid)
+    requests = max(load.requests_per_second * args.seconds, 1.0)
+    upstream_us, proxy_us = ((b - a) / requests * 1e6 for a, b in zip(before, after,
+                                                                       strict=True))
+    return _Measured(load, upstream_us, proxy_us if proxy_pid else None)
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    process = psutil.Process(pid)
+    times = [p.cpu_times() for p in [process, *process.children(recursive=True)]]
+    return sum(t.user + t.system for t in times)
+
+
+def _upstream_pid() -> int:
+    return next(p.pid for p in psutil.Process().children()
+                if "proxy.demo.upstream" in p.cmdline())
 
 
 def _pin() -> tuple[str, dict[str, Callable[[], None]]]:
@@ -88,13 +121,17 @@ def _pin() -> tuple[str, dict[str, Callable[[], None]]]:
             {"preexec_fn": lambda: os.sched_setaffinity(0, set(cpus[:-1]))})
 
 
-def _report(results: dict[str, LoadResult], connections: int, rss_mb: float) -> None:
+def _report(measured: dict[str, _Measured], connections: int, rss_mb: float) -> None:
+    results = {name: m.load for name, m in measured.items()}
     tool = next(iter(results.values())).tool
     print(f"GET demo contact list (50 records), {connections} connections, load by {tool}")
-    print(f"{'target':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for name, r in results.items():
+    print(f"{'target':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+          f"{'CPU us/req: upstream':>22}{'proxy':>8}")
+    for name, m in measured.items():
+        r = m.load
+        proxy = f"{m.proxy_us:>8.0f}" if m.proxy_us is not None else f"{'-':>8}"
         print(f"{name:<28}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
-              f"{r.errors:>8}")
+              f"{r.errors:>8}{m.upstream_us:>22.0f}{proxy}")
     direct, gateway = results["direct upstream"], results["gateway pass-through"]
     print(f"gateway/direct throughput ratio: {_ratio(gateway, direct):.2f} (target >= 0.50)")
     print(f"gateway added p50 latency: {gateway.p50_ms - direct.p50_ms:.2f} ms "
@@ -106,11 +143,25 @@ def _report(results: dict[str, LoadResult], connections: int, rss_mb: float) -> 
     if "nginx (reference)" in results:
         print(f"nginx/direct throughput ratio: "
               f"{_ratio(results['nginx (reference)'], direct):.2f}")
+    _report_cpu(measured)
     masked = _ratio(results["structured, masked"], results["structured, pass-through"])
     print(f"masked/pass-through throughput, page without free text: {masked:.2f} "
           f"(target >= 0.70)")
     print(f"gateway RSS per worker after the run, all models loaded: {rss_mb:.0f} MB "
           f"(target < 400 MB)")
+
+
+def _report_cpu(measured: dict[str, _Measured]) -> None:
+    """What the ratios would be with a core per process: CPU per request, not the machine's
+    sharing of its cores between the load generator, the upstream and the proxy."""
+    upstream = measured["direct upstream"].upstream_us
+    gateway = measured["gateway pass-through"].proxy_us
+    if not upstream or not gateway:
+        return
+    cost = gateway / upstream
+    print(f"gateway CPU per request: {cost:.1f}x the upstream's; with cores of their own, "
+          f"{math.ceil(0.5 * cost)} gateway worker(s) keep 0.50 of one upstream process "
+          f"(this machine: {os.cpu_count()} CPUs for the load, the upstream and the proxy)")
 
 
 def _largest_rss(pid: int) -> float:
@@ -146,17 +197,17 @@ def _gateway(tmp: Path, upstream: str, workers: int,
 
 
 @contextlib.contextmanager
-def _bare_proxy(upstream: str, workers: int, **popen: Any) -> Iterator[str]:
+def _bare_proxy(upstream: str, workers: int, **popen: Any) -> Iterator[tuple[str, int]]:
     port = free_port()
     with running([sys.executable, "-m", "proxy.demo.bare_proxy", "--port", str(port),
                   "--upstream", f"{upstream}/crm/v1", "--token", _UPSTREAM_TOKEN,
                   "--workers", str(workers)], f"http://127.0.0.1:{port}/crm/healthz",
-                 **popen):
-        yield f"http://127.0.0.1:{port}"
+                 **popen) as process:
+        yield f"http://127.0.0.1:{port}", process.pid
 
 
 @contextlib.contextmanager
-def _nginx(tmp: Path, upstream: str, **popen: Any) -> Iterator[str]:
+def _nginx(tmp: Path, upstream: str, **popen: Any) -> Iterator[tuple[str, int]]:
     port = free_port()
     conf = tmp / "nginx.conf"
     conf.write_text(f"""
@@ -174,5 +225,5 @@ http {{
   }}
 }}""")
     with running(["nginx", "-c", str(conf), "-p", str(tmp)],
-                 f"http://127.0.0.1:{port}/healthz", **popen):
-        yield f"http://127.0.0.1:{port}"
+                 f"http://127.0.0.1:{port}/healthz", **popen) as process:
+        yield f"http://127.0.0.1:{port}", process.pid
