@@ -91,6 +91,26 @@ def test_multipart_writes_are_scanned_fields_and_text_or_json_files(demo: Demo) 
     assert broken.json()["detail"] == "request body is not valid multipart/form-data"
 
 
+def test_csv_and_ndjson_writes_are_scanned_row_by_row(demo: Demo) -> None:
+    email = "wei.li.rows@example.cn"
+    _set_home(demo, email, "cn")
+    agent = {**token("agent", "eu"), "X-Subject-Region": "eu"}
+    lines = "\n".join(json.dumps(_contact(e, "DE")) for e in ("a.b@example.de", email))
+    with demo.client() as client:
+        csv = client.post("/crm/contacts", content=f"name,email\nWei Li,{email}\n".encode(),
+                          headers={**agent, "Content-Type": "text/csv"})
+        ndjson = client.post("/crm/contacts", content=lines.encode(),
+                             headers={**agent, "Content-Type": "application/x-ndjson"})
+        broken = client.post("/crm/contacts", content=b'{"email": "x@example.de"}\n{oops',
+                             headers={**agent, "Content-Type": "application/x-ndjson"})
+    for answer in (csv, ndjson):
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["detail"] == (
+            "write refused: subject's home region is cn, target upstream is eu")
+    assert broken.status_code == 400
+    assert broken.json()["detail"] == "request body is not valid application/x-ndjson"
+
+
 def test_a_get_overridden_to_a_write_has_its_body_scanned(demo: Demo) -> None:
     email = "wei.li.override@example.cn"
     _set_home(demo, email, "cn")

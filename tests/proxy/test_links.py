@@ -53,7 +53,7 @@ def test_gateway_base_uses_the_callers_host_else_the_server() -> None:
 
 def test_only_text_bodies_are_rewritten() -> None:
     assert textual("application/json; charset=utf-8") and textual("text/html")
-    assert textual("application/hal+json")
+    assert textual("application/hal+json") and textual("application/x-ndjson")
     assert not textual("application/pdf") and not textual(None)
 
 
