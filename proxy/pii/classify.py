@@ -38,6 +38,16 @@ _ID_MIN_DIGITS = 4  # no national ID or account number has fewer
 _DIRECT_SEARCH_WORK = 2_000_000  # values x characters below which repeats are found by str.find
 
 
+# Object keys that are field names; any other key (an e-mail address, a phone number, a
+# name keying a map) is looked at like a value, so personal data cannot hide in keys.
+_FIELD_NAME = re.compile(r"(?!(?:\D*\d){4})[A-Za-z_$@][A-Za-z0-9_$.:-]*")
+
+
+class FixedKeys(dict):  # type: ignore[type-arg]
+    """An object whose keys are labels the caller sent or knows, never data (a CSV row,
+    keyed by the header's names): its keys are not looked at."""
+
+
 class MaskingError(Exception):
     """Masking could not complete; the response must be blocked. Never contains values."""
 
@@ -74,6 +84,7 @@ class Slot:
     entity: str | None = None  # the whole value is personal data of this type
     findings: Sequence[Finding] = ()  # inside a string that is not whole personal data
     path: Path | None = None  # only when asked for (``find``)
+    is_key: bool = False  # the text is the object key ``key`` itself, not its value
 
 
 @dataclass(slots=True)
@@ -144,7 +155,8 @@ _NOTE = 2  # kept, but it names the subject whose key encrypts the object's toke
 _WHOLE = 3  # a catalogued type the profile masks: the whole value is found
 _REFINE = 4  # a generic catalogued type (NATIONAL_ID): the value's format tells which
 _DROP = 5  # a field the profile drops
-_Entry = tuple[PathNode, int]  # a child position and what its values need
+_Entry = tuple[PathNode, int, bool]  # a child position, what its values need, and whether
+# its key itself must be looked at
 
 
 class _Walk:
@@ -169,11 +181,14 @@ class _Walk:
             copy: dict[str, Any] = {}
             container[key] = copy  # type: ignore[index]
             inner, table = Frame(frame), self._table(position)
+            keys = type(value) is not FixedKeys
             for name, item in value.items():
-                child, code = table.get(name) or self._entry(position, table, name)
+                child, code, odd_key = table.get(name) or self._entry(position, table, name)
                 if code == _DROP:
                     continue
                 copy[name] = item
+                if odd_key and keys:
+                    self._key(copy, name, inner)
                 if item is None or item is True or item is False:
                     continue
                 if not isinstance(item, str | int | float):
@@ -197,7 +212,7 @@ class _Walk:
             items = list(value)
             container[key] = items  # type: ignore[index]
             table = self._table(position)
-            child, code = table.get(0) or self._entry(position, table, 0)
+            child, code, _ = table.get(0) or self._entry(position, table, 0)
             for index, item in enumerate(items):
                 self.visit(items, index, item, child, code, frame,
                            None if path is None else (*path, index))
@@ -212,7 +227,8 @@ class _Walk:
     def _entry(self, position: PathNode, table: dict[str | int, _Entry],
                key: str | int) -> _Entry:
         child = position.child(key)
-        entry = (child, self._code(child, key))
+        entry = (child, self._code(child, key),
+                 isinstance(key, str) and _FIELD_NAME.fullmatch(key) is None)
         if position.children.get(0 if isinstance(key, int) else key) is child:
             table[key] = entry  # cached as long as the position itself is
         return entry
@@ -228,6 +244,13 @@ class _Walk:
         if not self._keeps(entity):
             return _WHOLE
         return _NOTE if self._tokens and entity in SUBJECT_TYPES else _KEEP
+
+    def _key(self, container: dict[str, Any], key: str, frame: Frame) -> None:
+        """A key that is no field name: its patterns now, repeats of found values later."""
+        classifier = self._classifier
+        classifier.check_length(key)
+        self.slots.append(Slot(container, key, key, frame, findings=classifier.patterns(key),
+                               is_key=True))
 
     def _leaf(self, container: dict[str, Any] | list[Any], key: str | int, value: str | float,
               position: PathNode, code: int, frame: Frame, path: Path | None) -> None:

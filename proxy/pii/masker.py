@@ -149,7 +149,7 @@ class Masker:
                        system: str) -> tuple[list[Any], dict[str, int]]:
         found = self.classifier.classify(docs, profile, system)
         counts: Counter[str] = Counter()
-        dropped = []
+        dropped, renamed = [], []
         for slot in found.slots:
             if slot.entity is not None:
                 masked = self._mask_whole(slot, profile, counts)
@@ -158,7 +158,9 @@ class Masker:
                                              slot.frame, counts)
             else:
                 continue
-            if masked is _DROPPED:
+            if slot.is_key:
+                renamed.append((slot, masked))
+            elif masked is _DROPPED:
                 dropped.append(slot)
             else:
                 slot.container[slot.key] = masked  # type: ignore[index]
@@ -166,6 +168,7 @@ class Masker:
         for slot in sorted(dropped, key=lambda s: s.key if isinstance(s.key, int) else 0,
                            reverse=True):
             del slot.container[slot.key]  # type: ignore[arg-type]
+        _rename_keys(renamed)
         return found.holder, dict(counts)
 
     def _key_id(self, frame: Frame | None) -> str | None:
@@ -218,3 +221,27 @@ class Masker:
             cursor = f.end
         parts.append(text[cursor:])
         return "".join(parts)
+
+
+def _rename_keys(renamed: list[tuple[Slot, str]]) -> None:
+    """Keys replaced by their masked form, in place and in order; masked keys that come out
+    the same (two e-mail addresses redacted) are told apart as ``<EMAIL_ADDRESS> (2)``."""
+    by_container: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
+    for slot, masked in renamed:
+        container = slot.container
+        assert isinstance(container, dict) and isinstance(slot.key, str)
+        by_container.setdefault(id(container), (container, {}))[1][slot.key] = masked
+    for container, names in by_container.values():
+        items = list(container.items())
+        container.clear()
+        for key, value in items:
+            container[_unused(names.get(key, key), container)] = value
+
+
+def _unused(name: str, taken: dict[str, Any]) -> str:
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+

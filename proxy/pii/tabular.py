@@ -8,7 +8,9 @@
   columns and their order, the line endings and a UTF-8 byte order mark; a field the
   profile drops becomes an empty cell, so the file stays rectangular. Cells of a repeated
   column name or beyond the header are kept in the row's object too, under a key no column
-  has (``{"\\0rest": [{name: cell}, …]}``): classified with the row, never lost.
+  has (``{"\\0rest": [{name: cell}, …]}``): classified with the row, never lost. Column
+  names are labels, not data, in the rows (``FixedKeys``); the header row itself is looked
+  at like a row, and a header holding personal data is refused.
 
 Errors raise ``MaskingError`` with line numbers, never content.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from proxy import jsonio
-from proxy.pii.classify import MaskingError
+from proxy.pii.classify import FixedKeys, MaskingError
 
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/jsonl",
                           "application/x-jsonlines"})
@@ -82,7 +84,7 @@ class NdjsonBody:
 class CsvBody:
     header: list[str] | None  # None: ``header=absent``
     widths: list[int]  # each row's number of cells, to write it back with as many
-    documents: list[Any]  # one per row after the header
+    documents: list[Any]  # the header's names (a list), if any, then one per row
     rest: str  # the key of a row's cells that no unique column name holds
     encoding: str
     bom: bool
@@ -104,6 +106,8 @@ class CsvBody:
             rest += "\0"
         documents = [_row_document(names, rest, row) if names is not None else row
                      for row in rows]
+        if names is not None:  # masked like a row of cells: it must come out unchanged
+            documents.insert(0, list(names))
         first_line = text.split("\n", 1)[0]
         return cls(names, [len(row) for row in rows], documents, rest, encoding, bom,
                    "\r\n" if first_line.endswith("\r") and "\n" in text else "\n")
@@ -114,6 +118,9 @@ class CsvBody:
         # With "\n" line endings the writer would leave a cell holding "\r" unquoted.
         quoted = csv.writer(out, lineterminator=self.newline, quoting=csv.QUOTE_ALL)
         if self.header is not None:
+            header, *documents = documents
+            if header != self.header:
+                raise MaskingError("the CSV header row holds personal data")
             minimal.writerow(self.header)
         for document, width in zip(documents, self.widths, strict=True):
             cells = self._cells(document, width)
@@ -150,17 +157,17 @@ def _rows(text: str) -> list[list[str]]:
         raise MaskingError(f"CSV body is malformed at line {reader.line_num}") from None
 
 
-def _row_document(names: list[str], rest: str, row: list[str]) -> dict[str, Any]:
+def _row_document(names: list[str], rest: str, row: list[str]) -> FixedKeys:
     """``{column: cell}`` for the first column of each name; the other cells, each as the one
     field of an object (the extra cells' name is ""), in a list under ``rest``."""
-    document: dict[str, Any] = {}
+    document = FixedKeys()
     others = []
     for index, cell in enumerate(row):
         name = names[index] if index < len(names) else None
         if name is not None and name not in document:
             document[name] = cell
         else:
-            others.append({name or "": cell})
+            others.append(FixedKeys({name or "": cell}))
     if others:
         document[rest] = others
     return document

@@ -1,5 +1,6 @@
 """Property: for a masking role, no raw value of a masked entity appears anywhere in the output,
-whatever the CRM record looks like (values also repeated in free text and under unknown keys)."""
+whatever the CRM record looks like (values also repeated in free text, under unknown keys and
+as the keys of a map)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,11 @@ def crm_records(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
     record = {**values, "id": seed, "notes": notes, "status": "open"}
     duplicate_key = draw(st.sampled_from(["label", "x_ref", "另见", "meta"]))
     duplicate = {duplicate_key: values[draw(st.sampled_from(sorted(values)))]}
-    return {"results": [record], "duplicates": [duplicate]}, list(values.values())
+    # A map keyed by personal data, as lookup and report endpoints answer.
+    keyed = draw(st.lists(st.sampled_from(sorted(values)), max_size=3, unique=True))
+    index = {values[k]: {"field": k} for k in keyed}
+    return ({"results": [record], "duplicates": [duplicate], "index": index},
+            list(values.values()))
 
 
 def _leaks(output: str, raw_values: list[str]) -> list[str]:
