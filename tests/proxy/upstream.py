@@ -81,11 +81,23 @@ async def described(request: Request) -> Response:
     return response
 
 
+async def ranged(request: Request) -> Response:
+    """Text served by ranges, as file and export stores do; ``?always`` answers 206 anyway."""
+    text = b"Call back zhang.wei@example.com or +86 138 1234 5678 today."
+    requested = request.headers.get("range", "").removeprefix("bytes=")
+    if not requested and "always" not in request.query_params:
+        return Response(text, media_type="text/plain")
+    first, _, last = (requested or "0-20").partition("-")
+    part = text[int(first):int(last) + 1]
+    return Response(part, status_code=206, media_type="text/plain", headers={
+        "content-range": f"bytes {first}-{int(first) + len(part) - 1}/{len(text)}"})
+
+
 def create_upstream() -> Starlette:
     _bomb()
     return Starlette(routes=[
         Route("/api/big", big), Route("/api/hang", hang), Route("/api/gzip", gzipped),
         Route("/api/bomb", bomb), Route("/api/linked", linked),
-        Route("/api/described", described),
+        Route("/api/described", described), Route("/api/ranged", ranged),
         Route("/api/{rest:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ])
