@@ -49,7 +49,9 @@ log = logging.getLogger("proxy.gateway")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _UNROUTED = PathTemplates()  # paths outside every system: the built-in vocabulary only
-_DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
+# Also as servers read them: a backslash separates segments on IIS, and Tomcat drops a ";..."
+# path parameter (``/..;/`` is ``/../`` there).
+_DOT_SEGMENT = re.compile(r"(?:^|[/\\])\.\.?(?:[/\\;]|$)")
 _FORMS = (forms.URLENCODED, forms.MULTIPART)
 _RANGE_HEADERS = frozenset({"range", "if-range"})
 _ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "write", "PUT": "write",
