@@ -23,6 +23,9 @@ def effective_method(method: str, headers: list[tuple[bytes, bytes]], query_stri
                      form: Mapping[str, Any] | None = None) -> str:
     """``method``, or the one an override names; a 400 for an unknown or ambiguous one.
     ``form`` is the body's fields when it is a form (URL-encoded or multipart)."""
+    if method not in _METHODS:  # TRACE would echo the gateway's upstream credentials back
+        raise GatewayError(405, "method_not_allowed", f"{method} is not supported",
+                           {"allow": ", ".join(sorted(_METHODS))})
     named = {(name.decode("latin-1"), value.decode("latin-1").strip().upper())
              for name, value in headers if name.lower() in OVERRIDE_HEADERS}
     if b"_method" in query_string:

@@ -66,3 +66,11 @@ def test_unknown_or_conflicting_overrides_are_refused(gateway: str) -> None:
                              headers=_headers("dpo", **{"X-HTTP-Method-Override": "DELETE"}))
     assert conflicting.status_code == 400
     assert "disagree" in conflicting.json()["detail"]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND"])
+def test_methods_outside_the_api_are_refused(gateway: str, method: str) -> None:
+    response = httpx.request(method, f"{gateway}/crm/contacts/7", headers=_headers("dpo"))
+    assert response.status_code == 405
+    assert response.json()["detail"] == f"{method} is not supported"
+    assert "GET" in response.headers["allow"]
