@@ -36,7 +36,7 @@ from proxy.links import Links, gateway_base, textual
 from proxy.logs import event
 from proxy.method import effective_method
 from proxy.path_template import PathTemplates
-from proxy.pii import tabular
+from proxy.pii import formats
 from proxy.pii.masker import MaskingError
 from proxy.pii.profiles import Profile
 from proxy.residency import Identifier, body_identifiers, query_identifiers, record_country
@@ -198,7 +198,7 @@ class Gateway:
         (scanned for whose data it is)."""
         limit = self._settings.limits.max_request_body_bytes
         scanned = media == "application/json" or media.endswith("+json") or \
-            media in _FORMS or media.startswith("text/") or media in tabular.NDJSON_TYPES
+            media in _FORMS or media.startswith("text/") or formats.readable(media)
         if exchange.action != "write" or not scanned:
             return await read_body(exchange.headers, receive, limit), None
         body = await read_body(exchange.headers, receive, limit, whole=True)
@@ -210,9 +210,9 @@ class Gateway:
                 return body, forms.urlencoded_document(body)
             if media == forms.MULTIPART:
                 return body, forms.multipart_document(exchange.headers["content-type"], body)
-            rows = tabular.parse(media, exchange.headers["content-type"], body)
-            if rows is not None:  # CSV rows by column name, NDJSON lines
-                return body, rows.documents
+            parsed = formats.parse(media, exchange.headers["content-type"], body)
+            if parsed is not None:  # CSV rows by column name, NDJSON lines, XML
+                return body, parsed.documents
             if media.startswith("text/"):
                 return body, body.decode("utf-8")
             return body, jsonio.loads(body)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from starlette.datastructures import URL
 from starlette.types import Scope
 
-from proxy.pii.tabular import NDJSON_TYPES
+from proxy.pii.formats import readable
 
 # Stands for the gateway's address while a body is masked: private-use characters, which no
 # detector reads as personal data, so the link's own path and query are still checked.
@@ -54,7 +54,7 @@ def gateway_base(scope: Scope, prefix: str) -> str:
 
 def textual(content_type: str | None) -> bool:
     media = (content_type or "").split(";")[0].strip().lower()
-    return media.startswith(_TEXTUAL) or media.endswith("+json") or media in NDJSON_TYPES
+    return media.startswith(_TEXTUAL) or media.endswith("+json") or readable(media)
 
 
 def _replace(body: bytes, upstream: str, by: bytes) -> bytes:

@@ -1,5 +1,5 @@
 """The sample upstream: one region's CRM, helpdesk and call-center JSON APIs on one app, and
-contact exports (CSV, NDJSON, CSV in a zip).
+contact exports (CSV, NDJSON, XML, CSV in a zip).
 
 Lists serve cached per-record JSON bytes (see ``Collection``), so paging through unchanged
 data costs a join, not a serialization. Lookup filters use indexes rebuilt after changes.
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import xmltodict
 from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -246,7 +247,7 @@ class _Api:
         return self._detail(items, record)
 
     async def export(self, request: Request) -> Response:
-        """The contacts of a list page as a file: CSV, NDJSON, or CSV in a zip archive. A
+        """The contacts of a list page as a file: CSV, NDJSON, XML, or CSV in a zip archive. A
         further page is named by a ``Link: <…>; rel="next"`` header."""
         export = _EXPORTS.get(request.path_params["format"])
         if export is None:
@@ -394,6 +395,13 @@ def _ndjson(records: list[Record]) -> bytes:
     return b"".join(encode(record) + b"\n" for record in records)
 
 
+def _xml(records: list[Record]) -> bytes:
+    """As an XML API answers: one element per field, the id as an attribute."""
+    contacts = [{"@id": str(r["id"]), **{k: v for k, v in r.items() if k != "id"}}
+                for r in records]
+    return xmltodict.unparse({"contacts": {"contact": contacts}}).encode()
+
+
 def _zip(records: list[Record]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -405,6 +413,7 @@ def _zip(records: list[Record]) -> bytes:
 _EXPORTS: dict[str, tuple[str, Callable[[list[Record]], bytes]]] = {
     "csv": ("text/csv; charset=utf-8", _csv),
     "ndjson": ("application/x-ndjson", _ndjson),
+    "xml": ("application/xml", _xml),
     "zip": ("application/zip", _zip),
 }
 

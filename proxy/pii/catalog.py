@@ -56,7 +56,9 @@ _OTHER = FieldRule("other")
 
 
 def normalize_field(name: str) -> str:
-    return re.sub(r"[\s_.\-]", "", name.lower())
+    """``E-Mail`` and ``email_address`` alike; an XML attribute (``@email``) or a
+    namespaced tag (``ns1:Email``) by its local name."""
+    return re.sub(r"[\s_.\-]", "", name.lstrip("@").rsplit(":", 1)[-1].lower())
 
 
 class PathNode:
@@ -131,8 +133,11 @@ class Catalog:
     def rule(self, path: tuple[str | int, ...]) -> FieldRule:
         """The rule for a value at ``path`` (object keys and list positions). Its dotted form
         with ``*`` for list items is matched first, then the object keys on the path, nearest
-        first: a value inside ``address: {...}`` is an address."""
+        first: a value inside ``address: {...}`` is an address. An attribute (``@lang``,
+        JSON-LD's ``@type``) describes its element: only its own name types it."""
         pattern = ".".join("*" if isinstance(p, int) else p for p in path)
-        keys = (p for p in reversed(path) if isinstance(p, str))
+        keys = [p for p in reversed(path) if isinstance(p, str)]
+        if keys and keys[0].startswith("@"):
+            keys = keys[:1]
         return self._paths.get(pattern) or next(
             (r for r in (self._fields.get(normalize_field(k)) for k in keys) if r), _OTHER)

@@ -40,7 +40,7 @@ _DIRECT_SEARCH_WORK = 2_000_000  # values x characters below which repeats are f
 
 # Object keys that are field names; any other key (an e-mail address, a phone number, a
 # name keying a map) is looked at like a value, so personal data cannot hide in keys.
-_FIELD_NAME = re.compile(r"(?!(?:\D*\d){4})[A-Za-z_$@][A-Za-z0-9_$.:-]*")
+_FIELD_NAME = re.compile(r"(?!(?:\D*\d){4})[A-Za-z_$@#][A-Za-z0-9_$.:-]*")
 
 
 class FixedKeys(dict):  # type: ignore[type-arg]

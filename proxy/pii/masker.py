@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from proxy import jsonio
-from proxy.pii import tabular
+from proxy.pii import formats
 from proxy.pii.analyzer import Detector, Finding, Language
 from proxy.pii.catalog import Catalog
 from proxy.pii.classify import Classifier, Frame, MaskingError, Slot
@@ -90,8 +90,8 @@ class Masker:
         """A response as the caller may see it: its body, and name/value pairs (its headers)
         each masked as the one field of an object, so that the catalog's names apply, a field
         the profile drops is left out, and a value found in a JSON body is found in the pairs
-        too. CSV and NDJSON bodies are masked as one document per row or line
-        (``tabular``). Bodies that cannot be inspected are refused (``MaskingError``)."""
+        too. CSV, NDJSON and XML bodies are masked as documents (``formats``). Bodies that
+        cannot be inspected are refused (``MaskingError``)."""
         if profile.keeps_everything:
             return body, fields, {}
         media = (content_type or "").split(";")[0].strip().lower()
@@ -105,7 +105,7 @@ class Masker:
             text = self._mask_text_body(body, profile)
             (pairs,), found = self._mask_documents([pairs], profile, system)
             out, counts = text.document.encode(), Counter(text.counts) + Counter(found)
-        elif (table := tabular.parse(media, content_type or "", body)) is not None:
+        elif (table := formats.parse(media, content_type or "", body)) is not None:
             masked, found = self._mask_documents([*table.documents, pairs], profile, system)
             pairs, out, counts = masked[-1], table.render(masked[:-1]), Counter(found)
         else:

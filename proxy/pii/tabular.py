@@ -21,7 +21,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from proxy import jsonio
 from proxy.pii.classify import FixedKeys, MaskingError
@@ -30,33 +30,6 @@ NDJSON_TYPES = frozenset({"application/x-ndjson", "application/jsonl",
                           "application/x-jsonlines"})
 CSV_TYPES = frozenset({"text/csv"})
 _BOM = "\ufeff"
-
-
-class Tabular(Protocol):
-    documents: list[Any]
-
-    def render(self, documents: Sequence[Any]) -> bytes:
-        """The body again, from the (masked) documents."""
-
-
-def parse(media: str, content_type: str, body: bytes) -> Tabular | None:
-    """The body's documents when ``media`` is CSV or NDJSON, else None."""
-    if media in NDJSON_TYPES:
-        return NdjsonBody.parse(body)
-    if media in CSV_TYPES:
-        params = _parameters(content_type)
-        return CsvBody.parse(body, params.get("charset", "utf-8"),
-                             header=params.get("header", "present").lower() != "absent")
-    return None
-
-
-def _parameters(content_type: str) -> dict[str, str]:
-    """A media type's parameters (``charset``, ``header``), names lowercased."""
-    params = {}
-    for part in content_type.split(";")[1:]:
-        name, _, value = part.partition("=")
-        params[name.strip().lower()] = value.strip().strip('"')
-    return params
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Contact exports through the gateway: CSV and NDJSON are masked for masking roles like
+"""Contact exports through the gateway: CSV, NDJSON and XML are masked for masking roles like
 JSON pages, a DPO gets them as the upstream wrote them, and a format the gateway cannot
 inspect (a zip archive) is still blocked for masking roles."""
 
@@ -11,6 +11,7 @@ import zipfile
 
 import httpx
 import pytest
+import xmltodict
 
 from tests.e2e.helpers import UPSTREAM_TOKEN, Demo, leaked, token
 
@@ -59,7 +60,16 @@ def test_analyst_gets_the_ndjson_export_masked(demo: Demo) -> None:
     assert all(r["email"].startswith("EMAIL_ADDRESS_") for r in records)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "ndjson", "zip"])
+def test_analyst_gets_the_xml_export_masked(demo: Demo) -> None:
+    answer = _get(demo, "analyst", "xml", per_page=5)
+    assert answer.status_code == 200, answer.text
+    assert leaked(answer.text, demo.raw) == []
+    contacts = xmltodict.parse(answer.content)["contacts"]["contact"]
+    assert len(contacts) == 5 and all(c["@id"].isdigit() for c in contacts)
+    assert all(c["email"].startswith("EMAIL_ADDRESS_") for c in contacts)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "xml", "zip"])
 def test_dpo_gets_every_export_as_the_upstream_wrote_it(demo: Demo, fmt: str) -> None:
     answer = _get(demo, "dpo", fmt)
     assert answer.status_code == 200, answer.text

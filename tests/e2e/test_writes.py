@@ -91,7 +91,7 @@ def test_multipart_writes_are_scanned_fields_and_text_or_json_files(demo: Demo) 
     _bad_body(broken, "multipart/form-data")
 
 
-def test_csv_and_ndjson_writes_are_scanned_row_by_row(demo: Demo) -> None:
+def test_csv_ndjson_and_xml_writes_are_scanned_record_by_record(demo: Demo) -> None:
     email = "wei.li.rows@example.cn"
     _set_home(demo, email, "cn")
     agent = {**token("agent", "eu"), "X-Subject-Region": "eu"}
@@ -101,9 +101,11 @@ def test_csv_and_ndjson_writes_are_scanned_row_by_row(demo: Demo) -> None:
                           headers={**agent, "Content-Type": "text/csv"})
         ndjson = client.post("/crm/contacts", content=lines.encode(),
                              headers={**agent, "Content-Type": "application/x-ndjson"})
+        xml = client.post("/crm/contacts", content=f"<c><mail>{email}</mail></c>".encode(),
+                          headers={**agent, "Content-Type": "application/xml"})
         broken = client.post("/crm/contacts", content=b'{"email": "x@example.de"}\n{oops',
                              headers={**agent, "Content-Type": "application/x-ndjson"})
-    _refused_cn_to_eu(csv, ndjson)
+    _refused_cn_to_eu(csv, ndjson, xml)
     _bad_body(broken, "application/x-ndjson")
 
 
