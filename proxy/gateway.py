@@ -36,7 +36,6 @@ from proxy.links import Links, gateway_base, textual
 from proxy.logs import event
 from proxy.method import effective_method
 from proxy.path_template import PathTemplates
-from proxy.pii import formats
 from proxy.pii.masker import MaskingError
 from proxy.pii.profiles import Profile
 from proxy.residency import Identifier, body_identifiers, query_identifiers, record_country
@@ -44,6 +43,7 @@ from proxy.respond import Headers, send_error, send_whole
 from proxy.routing import Route, Router
 from proxy.runtime import Runtime
 from proxy.settings import Settings
+from proxy.write_document import write_document
 
 log = logging.getLogger("proxy.gateway")
 
@@ -194,29 +194,18 @@ class Gateway:
 
     async def _request_body(self, exchange: Exchange, receive: Receive,
                             media: str) -> tuple[Body, Any]:
-        """The body, and for writes of JSON, forms or text what it carries as a document
-        (scanned for whose data it is)."""
+        """The body, and for a write what it carries as a document (scanned for whose data
+        it is; ``write_document``)."""
         limit = self._settings.limits.max_request_body_bytes
-        scanned = media == "application/json" or media.endswith("+json") or \
-            media in _FORMS or media.startswith("text/") or formats.readable(media)
-        if exchange.action != "write" or not scanned:
+        if exchange.action != "write":
             return await read_body(exchange.headers, receive, limit), None
         body = await read_body(exchange.headers, receive, limit, whole=True)
         if not body:
             return body, None
         assert isinstance(body, bytes)
         try:
-            if media == forms.URLENCODED:
-                return body, forms.urlencoded_document(body)
-            if media == forms.MULTIPART:
-                return body, forms.multipart_document(exchange.headers["content-type"], body)
-            parsed = formats.parse(media, exchange.headers["content-type"], body)
-            if parsed is not None:  # CSV rows by column name, NDJSON lines, XML
-                return body, parsed.documents
-            if media.startswith("text/"):
-                return body, body.decode("utf-8")
-            return body, jsonio.loads(body)
-        except (ValueError, MaskingError):  # UnicodeDecodeError too
+            return body, write_document(media, exchange.headers.get("content-type", ""), body)
+        except ValueError:  # UnicodeDecodeError too
             raise GatewayError(400, "bad_request",
                                f"request body is not valid {media}") from None
 

@@ -24,12 +24,15 @@ from typing import Any
 
 import ahocorasick
 
-from proxy.pii.analyzer import Detector, Finding, cover
+from proxy.pii.analyzer import Detector, Finding, cover_all
 from proxy.pii.catalog import GENERIC_TYPES, Catalog, PathNode
 from proxy.pii.profiles import Profile
 from proxy.pii.walker import Path
 
-_PROSE = re.compile(r"[A-Za-zÀ-ÿ]+(?:[\s,]+[A-Za-zÀ-ÿ]+){3}|[\u4e00-\u9fff]{12}")
+# Four words, or twelve Han characters. Words start where letters do and are taken whole
+# (possessive): a long run of letters costs one pass, not one per position.
+_PROSE = re.compile(r"(?<![A-Za-zÀ-ÿ])[A-Za-zÀ-ÿ]++(?:[\s,]+[A-Za-zÀ-ÿ]++){3}"
+                    r"|[\u4e00-\u9fff]{12}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # Identifiers that name a subject, strongest first: their key encrypts the record's tokens.
 SUBJECT_TYPES = ("CN_RESIDENT_ID", "NATIONAL_ID", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER")
@@ -335,11 +338,15 @@ def _search(slots: list[Slot], known: dict[str, tuple[str, Frame]]) -> None:
     starts = list(itertools.accumulate((len(s.text) + 1 for s in strings), initial=0))
     shortest_first = [-len(slot.text) for slot in strings]
     reach = {value: starts[bisect.bisect_right(shortest_first, -len(value))] for value in known}
+    found: dict[int, list[tuple[int, int, str]]] = {}
     for start, end, entity in _occurrences(joined, known, reach):
         index = bisect.bisect_right(starts, start) - 1
-        slot, base = strings[index], starts[index]
-        if end - base <= len(slot.text):
-            slot.findings = cover(list(slot.findings), entity, start - base, end - base)
+        base = starts[index]
+        if end - base <= len(strings[index].text):
+            found.setdefault(index, []).append((start - base, end - base, entity))
+    for index, spans in found.items():
+        slot = strings[index]
+        slot.findings = cover_all(sorted(slot.findings, key=lambda f: f.start), spans)
 
 
 def _occurrences(text: str, known: dict[str, tuple[str, Frame]],

@@ -109,6 +109,25 @@ def test_csv_ndjson_and_xml_writes_are_scanned_record_by_record(demo: Demo) -> N
     _bad_body(broken, "application/x-ndjson")
 
 
+def test_a_write_is_scanned_whatever_its_content_type_says(demo: Demo) -> None:
+    """Many APIs parse JSON whatever the Content-Type: an undeclared or opaque type is read
+    as JSON or text; only binary bodies go unscanned."""
+    email = "wei.li.undeclared@example.cn"
+    _set_home(demo, email, "cn")
+    agent = {**token("agent", "eu"), "X-Subject-Region": "eu"}
+    record = json.dumps(_contact(email, "DE")).encode()
+    with demo.client() as client:
+        undeclared = client.post("/crm/contacts", content=record, headers=agent)
+        opaque = [client.post("/crm/contacts", content=content, headers={
+            **agent, "Content-Type": media}) for media, content in (
+                ("application/octet-stream", record), ("image/png", record),
+                ("application/x-custom", f"mail: {email}".encode()))]
+        binary = client.post("/crm/contacts/1", content=b"\x89PNG\r\n\x1a\n\xff\xfe",
+                             headers={**agent, "Content-Type": "image/png"})
+    _refused_cn_to_eu(undeclared, *opaque)
+    assert binary.status_code not in (400, 403), binary.text
+
+
 def test_a_get_overridden_to_a_write_has_its_body_scanned(demo: Demo) -> None:
     email = "wei.li.override@example.cn"
     _set_home(demo, email, "cn")
