@@ -43,7 +43,7 @@ def test_all_methods_and_bodies_are_forwarded(gateway: str, auth) -> None:
         assert response.json()["body_size"] == 13
 
 
-def test_chunked_request_body_is_streamed(gateway: str, auth) -> None:
+def test_chunked_request_body_is_forwarded_whole(gateway: str, auth) -> None:
     def chunks():
         for _ in range(10):
             yield b"y" * 10_000
