@@ -39,3 +39,21 @@ async def read_decoded(chunks: AsyncIterator[bytes], encoding: str, cap: int) ->
     if len(body) > cap:
         raise UpstreamUnavailable(f"decoded upstream body exceeds {cap} bytes")
     return bytes(body)
+
+
+def decoded(body: bytes, encoding: str, cap: int) -> bytes:
+    """A whole body (a request's) decoded; ValueError when it is not validly encoded or
+    decodes to more than ``cap`` bytes."""
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in _WBITS:
+        raise ValueError(f"unsupported content-encoding {encoding!r}")
+    decoder = zlib.decompressobj(_WBITS[encoding])
+    try:
+        out = decoder.decompress(body, cap + 1)
+    except zlib.error:
+        raise ValueError("not validly encoded") from None
+    if len(out) > cap or decoder.unconsumed_tail:
+        raise ValueError(f"decodes to more than {cap} bytes")
+    return out
+

@@ -203,8 +203,17 @@ class Gateway:
         if not body:
             return body, None
         assert isinstance(body, bytes)
+        # Scanned as the upstream will read it: decoded (it is forwarded as it came).
+        encoding = exchange.headers.get("content-encoding", "").strip().lower()
+        if not decoding.supported(encoding):
+            raise GatewayError(415, "unsupported_media_type",
+                               f"content-encoding {encoding} cannot be inspected")
         try:
-            return body, write_document(media, exchange.headers.get("content-type", ""), body)
+            plain = decoding.decoded(body, encoding, limit)
+        except ValueError as error:
+            raise GatewayError(400, "bad_request", f"request body: {error}") from None
+        try:
+            return body, write_document(media, exchange.headers.get("content-type", ""), plain)
         except ValueError:  # UnicodeDecodeError too
             raise GatewayError(400, "bad_request",
                                f"request body is not valid {media}") from None

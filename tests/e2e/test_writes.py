@@ -3,6 +3,7 @@ writes (and administrators correct through the admin API or CLI) routes later re
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -126,6 +127,25 @@ def test_a_write_is_scanned_whatever_its_content_type_says(demo: Demo) -> None:
                              headers={**agent, "Content-Type": "image/png"})
     _refused_cn_to_eu(undeclared, *opaque)
     assert binary.status_code not in (400, 403), binary.text
+
+
+def test_a_compressed_write_is_scanned_decoded(demo: Demo) -> None:
+    email = "wei.li.gzip@example.cn"
+    _set_home(demo, email, "cn")
+    agent = {**token("agent", "eu"), "X-Subject-Region": "eu"}
+    record = gzip.compress(json.dumps(_contact(email, "DE")).encode())
+    with demo.client() as client:
+        compressed = client.post("/crm/contacts", content=record,
+                                 headers={**agent, "Content-Encoding": "gzip"})
+        brotli = client.post("/crm/contacts", content=b"\x1b\x00",
+                             headers={**agent, "Content-Encoding": "br"})
+        broken = client.post("/crm/contacts", content=b"not gzip",
+                             headers={**agent, "Content-Encoding": "gzip"})
+    _refused_cn_to_eu(compressed)
+    assert brotli.status_code == 415
+    assert brotli.json()["detail"] == "content-encoding br cannot be inspected"
+    assert broken.status_code == 400
+    assert broken.json()["detail"] == "request body: not validly encoded"
 
 
 def test_a_get_overridden_to_a_write_has_its_body_scanned(demo: Demo) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import httpx
 
 
@@ -122,3 +124,11 @@ def test_operational_endpoints(gateway: str, auth) -> None:
     assert 'gateway_requests_total{status="200",system="crm"}' in metrics
     assert "gateway_upstream_latency_seconds_bucket" in metrics
     assert "a@b.c" not in metrics and "a%40b.c" not in metrics
+
+
+def test_a_compressed_write_that_decodes_past_the_limit_is_refused(gateway: str, auth) -> None:
+    bomb = gzip.compress(b"0" * 5_000_000)  # 5 MB decoded, 5 KB sent; the limit is 200 KB
+    response = httpx.post(f"{gateway}/crm/upload", headers={**auth, "Content-Encoding": "gzip"},
+                          content=bomb)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "request body: decodes to more than 200000 bytes"
