@@ -148,6 +148,15 @@ def test_mask_body_json(masker: Masker) -> None:
     assert "138****5678" in body.decode() and counts["PHONE_NUMBER"] >= 1
 
 
+@pytest.mark.parametrize("encoded", [b"\xef\xbb\xbf" + json.dumps(page()).encode(),
+                                     json.dumps(page()).encode("utf-16")],
+                         ids=["utf-8 with a byte order mark", "utf-16"])
+def test_json_as_some_servers_write_it_is_masked_not_blocked(masker: Masker,
+                                                             encoded: bytes) -> None:
+    body, _ = masker.mask_body(encoded, "application/json", policy("agent"))
+    assert json.loads(body)["results"][0]["mobile"] == "138****5678"
+
+
 def test_errors_inside_detection_block_without_values(masker: Masker,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(text: str) -> list:
