@@ -53,7 +53,6 @@ _UNROUTED = PathTemplates()  # paths outside every system: the built-in vocabula
 # path parameter (``/..;/`` is ``/../`` there).
 _DOT_SEGMENT = re.compile(r"(?:^|[/\\])\.\.?(?:[/\\;]|$)")
 _FORMS = (forms.URLENCODED, forms.MULTIPART)
-_RANGE_HEADERS = frozenset({"range", "if-range"})
 _ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "write", "PUT": "write",
             "PATCH": "write", "DELETE": "delete"}
 
@@ -117,6 +116,9 @@ class Gateway:
         self._router = Router(settings)
         self._strip = frozenset(h.lower() for h in settings.strip_request_headers) | {
             authenticator.api_key_header.lower()}
+        # A masking role gets whole bodies: ranges could cut a value where no detector sees
+        # it and hand over the rest in the next one.
+        self._strip_masking = self._strip | {"range", "if-range"}
         self.runtime: Runtime | None = None  # set by the app lifespan
         # Masking is CPU-bound under the GIL: one thread does it in turn, rather than many
         # threads thrashing the GIL against the event loop (scale out with workers).
@@ -304,9 +306,7 @@ class Gateway:
         assert route is not None
         upstream = route.system.upstreams[region]
         client = scope.get("client")
-        # A masking role gets whole bodies: ranges could cut a value where no detector sees
-        # it and hand over the rest in the next one.
-        strip = self._strip if profile.keeps_everything else self._strip | _RANGE_HEADERS
+        strip = self._strip if profile.keeps_everything else self._strip_masking
         headers = upstream_request_headers(
             scope["headers"], strip=strip, auth=upstream.auth or route.system.auth,
             client_ip=client[0] if client else None, scheme=scope.get("scheme", "http"),
