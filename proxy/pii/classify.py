@@ -39,6 +39,10 @@ SUBJECT_TYPES = ("CN_RESIDENT_ID", "NATIONAL_ID", "US_SSN", "EMAIL_ADDRESS", "PH
 _CACHE_SIZE = 20_000
 _ID_MIN_DIGITS = 4  # no national ID or account number has fewer
 _DIRECT_SEARCH_WORK = 2_000_000  # values x characters below which repeats are found by str.find
+# A tuple, not ``str | int | float``: the union is built anew at each evaluation (~100 ns),
+# which the walk would pay for every value.
+_SCALARS = (str, int, float)
+_NUMBERS = (int, float)
 
 
 # Object keys that are field names; any other key (an e-mail address, a phone number, a
@@ -107,6 +111,7 @@ class Classifier:
         self.refine = functools.lru_cache(_CACHE_SIZE)(self._refine)
         self.number_type = functools.lru_cache(_CACHE_SIZE)(self._number_type)
         self.patterns = functools.lru_cache(_CACHE_SIZE)(self._patterns)
+        self.prose = functools.lru_cache(_CACHE_SIZE)(self._prose)
 
     def classify(self, docs: Sequence[Any], profile: Profile, system: str, *,
                  paths: bool = False) -> Classification:
@@ -134,6 +139,10 @@ class Classifier:
 
     def _patterns(self, text: str) -> list[Finding]:
         return self.detector.patterns(text)
+
+    @staticmethod
+    def _prose(text: str) -> bool:
+        return _PROSE.search(text) is not None
 
     def _refine(self, entity: str, text: str) -> str | None:
         """A generic type's value as its own format says; None for what cannot be an
@@ -183,7 +192,8 @@ class _Walk:
         if isinstance(value, dict):
             copy: dict[str, Any] = {}
             container[key] = copy  # type: ignore[index]
-            inner, table = Frame(frame), self._table(position)
+            inner = Frame(frame) if self._tokens else frame  # frames only key tokens
+            table = self._table(position)
             keys = type(value) is not FixedKeys
             for name, item in value.items():
                 child, code, odd_key = table.get(name) or self._entry(position, table, name)
@@ -194,7 +204,7 @@ class _Walk:
                     self._key(copy, name, inner)
                 if item is None or item is True or item is False:
                     continue
-                if not isinstance(item, str | int | float):
+                if not isinstance(item, _SCALARS):
                     self.visit(copy, name, item, child, code, inner,
                                None if path is None else (*path, name))
                 elif code == _KEEP and not isinstance(item, str):
@@ -219,7 +229,7 @@ class _Walk:
             for index, item in enumerate(items):
                 self.visit(items, index, item, child, code, frame,
                            None if path is None else (*path, index))
-        elif isinstance(value, str) or (isinstance(value, int | float)
+        elif isinstance(value, str) or (isinstance(value, _NUMBERS)
                                         and not isinstance(value, bool)):
             self._leaf(container, key, value, position, code, frame, path)
 
@@ -294,7 +304,7 @@ class _Walk:
             return
         slot = Slot(container, key, text, frame, path=path)
         self.slots.append(slot)
-        if kind == "free_text" or _PROSE.search(text):
+        if kind == "free_text" or classifier.prose(text):
             self.free.append(slot)
         else:
             slot.findings = classifier.patterns(text)
