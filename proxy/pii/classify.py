@@ -111,7 +111,7 @@ class Classifier:
         self.refine = functools.lru_cache(_CACHE_SIZE)(self._refine)
         self.number_type = functools.lru_cache(_CACHE_SIZE)(self._number_type)
         self.patterns = functools.lru_cache(_CACHE_SIZE)(self._patterns)
-        self.prose = functools.lru_cache(_CACHE_SIZE)(self._prose)
+        self.prefiltered = functools.lru_cache(_CACHE_SIZE)(self._prefiltered)
 
     def classify(self, docs: Sequence[Any], profile: Profile, system: str, *,
                  paths: bool = False) -> Classification:
@@ -140,9 +140,9 @@ class Classifier:
     def _patterns(self, text: str) -> list[Finding]:
         return self.detector.patterns(text)
 
-    @staticmethod
-    def _prose(text: str) -> bool:
-        return _PROSE.search(text) is not None
+    def _prefiltered(self, text: str) -> list[Finding] | None:
+        """A short value's pattern findings; None for prose, which gets full analysis."""
+        return None if _PROSE.search(text) else self.detector.patterns(text)
 
     def _refine(self, entity: str, text: str) -> str | None:
         """A generic type's value as its own format says; None for what cannot be an
@@ -304,10 +304,11 @@ class _Walk:
             return
         slot = Slot(container, key, text, frame, path=path)
         self.slots.append(slot)
-        if kind == "free_text" or classifier.prose(text):
+        found = None if kind == "free_text" else classifier.prefiltered(text)
+        if found is None:
             self.free.append(slot)
         else:
-            slot.findings = classifier.patterns(text)
+            slot.findings = found
 
     def _whole(self, container: dict[str, Any] | list[Any], key: str | int, text: str,
                entity: str, masked: bool, frame: Frame, path: Path | None) -> None:
@@ -320,21 +321,24 @@ class _Walk:
 
 def _find_repeats(slots: list[Slot], profile: Profile) -> dict[str, Frame]:
     """Find every value that is masked somewhere in every other string too."""
-    known: dict[str, tuple[str, Frame]] = {}
+    # A value with a lowercase letter can only be inside a string that has one: names and
+    # e-mail addresses skip timestamps, codes and numbers (exact, and cheap).
+    cased: dict[str, tuple[str, Frame]] = {}
+    uncased: dict[str, tuple[str, Frame]] = {}
+    strings: list[Slot] = []
     for slot in slots:
         if slot.entity is not None:  # a whole value the profile does not keep
-            _note_known(known, slot.text.strip(), slot.entity, slot.frame)
+            _note_known(cased, uncased, slot.text.strip(), slot.entity, slot.frame)
+            continue
+        strings.append(slot)
         for f in slot.findings:
             if not profile.keeps(f.entity_type):
-                _note_known(known, slot.text[f.start:f.end].strip(), f.entity_type, slot.frame)
-    strings = [slot for slot in slots if slot.entity is None]
-    if known and strings:
-        # A value with a lowercase letter can only be inside a string that has one: names
-        # and e-mail addresses skip timestamps, codes and numbers (exact, and cheap).
-        cased = {v: found for v, found in known.items() if v != v.upper()}
+                _note_known(cased, uncased, slot.text[f.start:f.end].strip(), f.entity_type,
+                            slot.frame)
+    if strings:
         _search([s for s in strings if s.text != s.text.upper()], cased)
-        _search(strings, {v: found for v, found in known.items() if v not in cased})
-    return {value: frame for value, (_, frame) in known.items()}
+        _search(strings, uncased)
+    return {value: frame for known in (cased, uncased) for value, (_, frame) in known.items()}
 
 
 def _search(slots: list[Slot], known: dict[str, tuple[str, Frame]]) -> None:
@@ -347,9 +351,8 @@ def _search(slots: list[Slot], known: dict[str, tuple[str, Frame]]) -> None:
     joined = "\0".join(slot.text for slot in strings)
     starts = list(itertools.accumulate((len(s.text) + 1 for s in strings), initial=0))
     shortest_first = [-len(slot.text) for slot in strings]
-    reach = {value: starts[bisect.bisect_right(shortest_first, -len(value))] for value in known}
     found: dict[int, list[tuple[int, int, str]]] = {}
-    for start, end, entity in _occurrences(joined, known, reach):
+    for start, end, entity in _occurrences(joined, known, starts, shortest_first):
         index = bisect.bisect_right(starts, start) - 1
         base = starts[index]
         if end - base <= len(strings[index].text):
@@ -359,15 +362,18 @@ def _search(slots: list[Slot], known: dict[str, tuple[str, Frame]]) -> None:
         slot.findings = cover_all(sorted(slot.findings, key=lambda f: f.start), spans)
 
 
-def _occurrences(text: str, known: dict[str, tuple[str, Frame]],
-                 reach: dict[str, int]) -> Iterator[tuple[int, int, str]]:
-    """Where each known value occurs in ``text`` (before its ``reach``): (start, end, entity)."""
-    if sum(reach.values()) <= _DIRECT_SEARCH_WORK:  # small: str.find beats an automaton
+def _occurrences(text: str, known: dict[str, tuple[str, Frame]], starts: list[int],
+                 shortest_first: list[int]) -> Iterator[tuple[int, int, str]]:
+    """Where each known value occurs in ``text``, the strings at ``starts`` joined longest
+    first: (start, end, entity)."""
+    if len(known) * len(text) <= _DIRECT_SEARCH_WORK:  # small: str.find beats an automaton
         for value, (entity, _) in known.items():
-            start = text.find(value, 0, reach[value])
+            # Only the strings at least as long as the value can hold it.
+            reach = starts[bisect.bisect_right(shortest_first, -len(value))]
+            start = text.find(value, 0, reach)
             while start >= 0:
                 yield start, start + len(value), entity
-                start = text.find(value, start + 1, reach[value])
+                start = text.find(value, start + 1, reach)
         return
     automaton = ahocorasick.Automaton()
     for value, (entity, _) in known.items():
@@ -377,8 +383,9 @@ def _occurrences(text: str, known: dict[str, tuple[str, Frame]],
         yield end + 1 - length, end + 1, entity
 
 
-def _note_known(known: dict[str, tuple[str, Frame]], value: str, entity: str,
-                frame: Frame) -> None:
+def _note_known(cased: dict[str, tuple[str, Frame]], uncased: dict[str, tuple[str, Frame]],
+                value: str, entity: str, frame: Frame) -> None:
     """The first place a value was found names it; values too short to search are left."""
+    known = uncased if value == value.upper() else cased
     if value not in known and (len(value) >= 4 or (len(value) >= 2 and _HAN.search(value))):
         known[value] = (entity, frame)
