@@ -14,6 +14,7 @@ from proxy.audit.runtime import audit_services
 from proxy.audit.writer import AuditLog
 from proxy.db import Database
 from proxy.db.master_key import MasterKey
+from proxy.decisions.passed_tests import PassedTests
 from proxy.decisions.service import DecisionService
 from proxy.keystore import SqlKeyStore
 from proxy.pii.masker import Masker
@@ -40,7 +41,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         sync_engine = services.db.sync_engine()
         master = MasterKey.load(settings.database, settings.data_dir)
         keystore = SqlKeyStore(sync_engine, master)
-        decisions = DecisionService(settings.policy)
+        decisions = DecisionService(
+            settings.policy, passed_tests=PassedTests(settings.data_dir / "policy-tests"))
         try:
             masker, _ = await asyncio.gather(
                 asyncio.to_thread(Masker.from_settings, _pii_keys(settings.pii, master),

@@ -26,6 +26,7 @@ from proxy.decisions.metrics import (
     latency_histogram,
 )
 from proxy.decisions.model import Decision, MalformedResult, decision_from_result
+from proxy.decisions.passed_tests import PassedTests
 from proxy.decisions.policy_set import PolicyError, PolicySet
 from proxy.decisions.settings import PolicySettings
 from proxy.decisions.shadow import Shadow
@@ -44,11 +45,13 @@ class ReloadResult:
     errors: tuple[str, ...] = ()
     tests_passed: int = 0
     tests_failed: int = 0
+    tests_cached: bool = False  # the set's tests passed before, unchanged: not run again
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "revision": self.revision,
                 "previous_revision": self.previous_revision, "errors": list(self.errors),
-                "tests_passed": self.tests_passed, "tests_failed": self.tests_failed}
+                "tests_passed": self.tests_passed, "tests_failed": self.tests_failed,
+                "tests_cached": self.tests_cached}
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ def make_engine(settings: PolicySettings) -> Engine:
 class DecisionService:
     settings: PolicySettings
     engine: Engine | None = None
+    passed_tests: PassedTests | None = None  # without it, tests run on every load
     _live: _Live | None = None
     _shadow: Shadow | None = None
     _log: DecisionLog = field(init=False)
@@ -233,7 +237,8 @@ class DecisionService:
         async with self._reload_lock:
             previous = self.revision
             try:
-                policy_set, passed = await self._candidate(self.settings.policies_dir)
+                policy_set, passed, cached = await self._candidate(
+                    self.settings.policies_dir)
                 assert self.engine is not None
                 prepared = await self.engine.prepare(policy_set)
                 shadow = await self._load_shadow()
@@ -248,28 +253,37 @@ class DecisionService:
             LOADED.set(1)
             RELOADS.labels("loaded").inc()
             logger.info("policy set %s live (was %s)", policy_set.revision, previous)
-            return ReloadResult(True, policy_set.revision, previous, (), passed, 0)
+            return ReloadResult(True, policy_set.revision, previous, (), passed, 0, cached)
 
-    async def _candidate(self, directory: Path) -> tuple[PolicySet, int]:
-        """Check the set in a child process (compile + tests), then load it here."""
-        check = await check_candidate(directory, self.settings.query,
-                                      run_tests=self.settings.run_tests_on_load,
+    async def _candidate(self, directory: Path) -> tuple[PolicySet, int, bool]:
+        """Check the set in a child process (compile, and tests unless they passed for
+        these very files before), then load it here: the set, its passed tests, and
+        whether that count was remembered rather than run."""
+        query, known, revision = self.settings.query, None, None
+        if self.settings.run_tests_on_load and self.passed_tests is not None:
+            revision = (await asyncio.to_thread(PolicySet.load, directory)).revision
+            known = self.passed_tests.passed(revision, query)
+        run_tests = self.settings.run_tests_on_load and known is None
+        check = await check_candidate(directory, query, run_tests=run_tests,
                                       timeout=self.settings.check_timeout_seconds)
         if not check.ok:
             error = PolicyError(check.error or "rejected")
             error.failed = check.tests_failed  # type: ignore[attr-defined]
             raise error
         policy_set = await asyncio.to_thread(PolicySet.load, directory)
-        if policy_set.revision != check.revision:
+        if policy_set.revision != check.revision or (known is not None
+                                                      and revision != check.revision):
             raise PolicyError("the policy files changed while they were checked; reload again")
         precompute.adopt(policy_set, check.precomputed)
-        return policy_set, check.tests_passed
+        if run_tests and self.passed_tests is not None:
+            self.passed_tests.record(check.revision, query, check.tests_passed)
+        return policy_set, check.tests_passed if known is None else known, known is not None
 
     async def _load_shadow(self) -> Shadow | None:
         if self.settings.shadow_dir is None:
             return None
         try:
-            policy_set, _ = await self._candidate(self.settings.shadow_dir)
+            policy_set, _, _ = await self._candidate(self.settings.shadow_dir)
         except PolicyError as exc:  # a bad candidate never blocks the live set
             logger.error("shadow policy set not loaded: %s", exc)
             return None

@@ -14,6 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from proxy.decisions import precompute
+from proxy.decisions.passed_tests import PassedTests
 from proxy.decisions.policy_set import PolicySet
 from proxy.decisions.service import DecisionService
 from proxy.decisions.settings import DEFAULT_POLICIES_DIR, PolicySettings
@@ -213,3 +214,37 @@ def test_input_that_is_not_json_fails_closed(document) -> None:
         return await service.decide(document)
     decision = run(body)
     assert not decision.allow and decision.error == "malformed_input"
+
+
+def test_a_set_whose_tests_passed_is_not_tested_again_until_it_changes(tmp_path) -> None:
+    """Starts and reloads skip the seconds of policy tests for files that passed them
+    before; a changed set is tested again, and its failing tests still reject it."""
+    policies = copy_policies(tmp_path)
+    settings = PolicySettings(policies_dir=policies, run_tests_on_load=True)
+
+    async def body():
+        service = DecisionService(settings, passed_tests=PassedTests(tmp_path / "verdicts"))
+        first = await service.start()
+        again = await service.reload()
+        laws = policies / "data" / "laws.json"
+        laws.write_text(laws.read_text().replace('"requires": ["separate_consent"]',
+                                                 '"requires": []'))
+        changed = await service.reload()
+        await service.close()
+        return first, again, changed
+    first, again, changed = asyncio.run(body())
+    assert first.ok and not first.tests_cached and first.tests_passed > 0
+    assert again.ok and again.tests_cached and again.tests_passed == first.tests_passed
+    assert not changed.ok and changed.tests_failed >= 1 and not changed.tests_cached
+
+
+def test_a_verdict_is_kept_per_set_and_query_and_a_damaged_one_is_ignored(tmp_path) -> None:
+    verdicts = PassedTests(tmp_path)
+    verdicts.record("rev-a", "data.gateway.decision", 57)
+    assert verdicts.passed("rev-a", "data.gateway.decision") == 57
+    assert verdicts.passed("rev-b", "data.gateway.decision") is None
+    assert verdicts.passed("rev-a", "data.other.decision") is None
+    for damaged in ("{", '{"passed": "57"}', '{"passed": -1}', "[57]"):
+        for path in tmp_path.glob("*.json"):
+            path.write_text(damaged)
+        assert verdicts.passed("rev-a", "data.gateway.decision") is None
