@@ -190,7 +190,7 @@ class _Walk:
               position: PathNode, code: int, frame: Frame, path: Path | None) -> None:
         """Copy ``value`` into ``container[key]`` (already holding it), noting its leaves."""
         if isinstance(value, dict):
-            copy: dict[str, Any] = {}
+            copy = dict(value)  # one C-level copy; dropped fields are deleted from it
             container[key] = copy  # type: ignore[index]
             inner = Frame(frame) if self._tokens else frame  # frames only key tokens
             table = self._table(position)
@@ -198,8 +198,8 @@ class _Walk:
             for name, item in value.items():
                 child, code, odd_key = table.get(name) or self._entry(position, table, name)
                 if code == _DROP:
+                    del copy[name]
                     continue
-                copy[name] = item
                 if odd_key and keys:
                     self._key(copy, name, inner)
                 if item is None or item is True or item is False:
