@@ -1,5 +1,10 @@
-"""Chinese person names in free text: jieba POS (``nr``) checked against a surname list, plus
-context cues (客户 / 您好，我是 … before, 先生 / 女士 … after)."""
+"""Chinese person names in free text: jieba's dictionary part of speech (``nr``) checked
+against a surname list, plus context cues (客户 / 您好，我是 … before, 先生 / 女士 … after).
+
+Words come from jieba's dictionary-only segmentation; their part of speech is looked up in
+the few tags the rules below read, taken from jieba's own dictionary. This is what
+``jieba.posseg.cut(text, HMM=False)`` answers for them, without importing ``jieba.posseg``:
+its HMM tables and its table of every word's tag would cost each worker ~50 MB."""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ import threading
 from collections.abc import Iterator
 
 import jieba
-import jieba.posseg
 
 _SINGLE_SURNAMES = (
     "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛"
@@ -44,6 +48,7 @@ _NOT_NAMES = {"谢谢", "高兴", "周末", "万一", "方便", "明白", "金�
               "麻烦", "请问", "好的", "马上", "刚才", "常常", "明天", "万元", "元旦", "都方",
               "祝您", "余下", "于此"}
 _NAME_TAGS = {"nr", "nrfg", "nrt"}
+_GIVEN_NAME_TAGS = _NAME_TAGS | {"nz", "ns", "a", "j"}  # what may follow a lone surname
 _CUED = re.compile(rf"{_CUE_BEFORE}({SURNAME}{_HAN}{{1,2}})"
                    rf"|({SURNAME}{_HAN}{{1,2}}?){_TITLE_AFTER}")
 _ADDRESSED = re.compile(rf"(?<![\u4e00-\u9fff]){SURNAME}{_SURNAME_TITLE}")
@@ -54,17 +59,28 @@ _OPENING = re.compile(rf"(?:^|(?<=[。！？\n]))({SURNAME}{_HAN}{{1,2}}?)"
 _SURNAME_AT = re.compile(SURNAME)
 
 _init_lock = threading.Lock()
-_initialized = False
+_tags: dict[str, str] = {}  # dictionary word -> its tag, for the tags read here only
 
 
 def init_jieba() -> None:
-    """Load jieba's dictionary once, quietly."""
-    global _initialized
+    """Load jieba's dictionary and the tags the rules read, once, quietly."""
     with _init_lock:
-        if not _initialized:
+        if not _tags:
             jieba.setLogLevel(60)
             jieba.initialize()
-            _initialized = True
+            _tags.update(_dictionary_tags(_GIVEN_NAME_TAGS))
+
+
+def _dictionary_tags(wanted: set[str]) -> dict[str, str]:
+    """Lines of jieba's dictionary are ``word frequency tag``."""
+    tags = {tag: tag for tag in wanted}  # one string per tag, not one per word
+    found = {}
+    with jieba.dt.get_dict_file() as lines:
+        for line in lines:
+            word, _, tag = line.decode("utf-8").split()
+            if tag in tags:
+                found[word] = tags[tag]
+    return found
 
 
 def _trim(name: str) -> str:
@@ -82,20 +98,16 @@ def _plausible(name: str) -> bool:
 
 
 def _tagged(text: str) -> Iterator[tuple[int, int]]:
-    # Dictionary-only POS (HMM off) is ~10x faster; unknown names are left to the cues.
-    words = list(jieba.posseg.cut(text, HMM=False))
-    offset = 0
-    spans = []
-    for word in words:
-        spans.append((offset, word.word, word.flag))
-        offset += len(word.word)
+    # Dictionary-only (HMM off) is ~10x faster; unknown names are left to the cues.
+    spans = [(start, word, _tags.get(word, "x"))
+             for word, start, _ in jieba.dt.tokenize(text, HMM=False)]
     for i, (start, word, flag) in enumerate(spans):
         if flag in _NAME_TAGS and _plausible(word):
             yield start, start + len(word)
         elif _SURNAME_AT.fullmatch(word) and i + 1 < len(spans):
             _, following, next_flag = spans[i + 1]
             joined = word + following
-            if (next_flag in _NAME_TAGS or next_flag in ("nz", "ns", "a", "j")) and _plausible(
+            if next_flag in _GIVEN_NAME_TAGS and _plausible(
                     joined) and re.fullmatch(f"{_HAN}+", following):
                 yield start, start + len(joined)
 
