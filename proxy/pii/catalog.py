@@ -1,7 +1,8 @@
 """Field catalog: which JSON fields hold which personal data, and which hold free text.
 
 Keys are field names (compared case-, space-, ``_``/``-``-insensitively) or dotted JSON paths
-with ``*`` for list items (``contacts.*.mobile``). Configured entries override the defaults.
+with ``*`` for list items (``contacts.*.mobile``). Configured entries override the defaults;
+a field that no entry names is typed by the words of its name (``field_names``).
 Generic types (``NATIONAL_ID``, ``BANK_ACCOUNT``) are refined by the value's own format.
 """
 
@@ -13,11 +14,14 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-GENERIC_TYPES = frozenset({"NATIONAL_ID", "BANK_ACCOUNT"})
+from proxy.pii.field_names import PARTY, inferred_entity
+
+GENERIC_TYPES = frozenset({"NATIONAL_ID", "BANK_ACCOUNT", PARTY})
 
 _DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "PERSON": ("name", "fullname", "firstname", "lastname", "givenname", "familyname",
                "surname", "middlename", "contactname", "customername", "displayname",
+               "nickname",
                "姓名", "名字", "客户姓名", "联系人", "联系人姓名", "客户名称"),
     "EMAIL_ADDRESS": ("email", "emailaddress", "mail", "workemail", "personalemail",
                       "邮箱", "电子邮箱", "电子邮件", "邮件地址"),
@@ -139,5 +143,15 @@ class Catalog:
         keys = [p for p in reversed(path) if isinstance(p, str)]
         if keys and keys[0].startswith("@"):
             keys = keys[:1]
-        return self._paths.get(pattern) or next(
-            (r for r in (self._fields.get(normalize_field(k)) for k in keys) if r), _OTHER)
+        found = self._paths.get(pattern) or (self._own(keys[0]) if keys else None)
+        return found or next(
+            (r for r in (self._fields.get(normalize_field(k)) for k in keys[1:]) if r), _OTHER)
+
+    def _own(self, key: str) -> FieldRule | None:
+        """A field's rule by its own name: as listed, else as its words say
+        (``field_names``: ``holder_name``, ``billingAddress``, ``收件人``)."""
+        listed = self._fields.get(normalize_field(key))
+        if listed is not None:
+            return listed
+        entity = inferred_entity(key)
+        return FieldRule("entity", entity) if entity else None

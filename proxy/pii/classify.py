@@ -25,7 +25,7 @@ from typing import Any
 import ahocorasick
 
 from proxy.pii.analyzer import Detector, Finding, cover_all
-from proxy.pii.catalog import GENERIC_TYPES, Catalog, PathNode
+from proxy.pii.catalog import GENERIC_TYPES, PARTY, Catalog, PathNode
 from proxy.pii.profiles import Profile
 from proxy.pii.walker import Path
 
@@ -146,13 +146,17 @@ class Classifier:
 
     def _refine(self, entity: str, text: str) -> str | None:
         """A generic type's value as its own format says; None for what cannot be an
-        identifier at all, such as the ``type: FR_NIR`` label beside an ID's ``value``."""
+        identifier at all, such as the ``type: FR_NIR`` label beside an ID's ``value``. A
+        party (``recipient``, ``created_by``) is whom its value reaches (an e-mail, a
+        phone), else a person when it has letters."""
         if entity not in GENERIC_TYPES:
             return entity
         found = self.detector.whole_value_type(text.strip())
-        if found is None and sum(ch.isdigit() for ch in text) < _ID_MIN_DIGITS:
-            return None
-        return found or entity
+        if found is not None:
+            return found
+        if entity == PARTY:
+            return "PERSON" if any(ch.isalpha() for ch in text) else None
+        return entity if sum(ch.isdigit() for ch in text) >= _ID_MIN_DIGITS else None
 
     def _number_type(self, text: str) -> str | None:
         if sum(ch.isdigit() for ch in text) < 7:

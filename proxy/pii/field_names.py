@@ -1,0 +1,121 @@
+"""What a field's name says it holds, for names the catalog does not list word for word.
+
+CRMs name the same data many ways: ``holder_name``, ``billingAddress``, ``recipient``,
+``created_by``, ``收件人``, ``收货地址``. A name is read by its last words, as compound
+names are built (the head noun comes last): ``*_name`` holds a person, a person's role
+(``recipient``, ``assignee``) a party (a name, or an e-mail or phone reaching them),
+``*_address`` an address, ``*_phone`` a phone number, and so on, unless the word before
+says it is something else (``company_name``, ``mac_address``, ``user_agent``). Chinese names
+are read by their suffix (``…人``, ``…地址``, ``…电话``).
+
+Only a field's own name is read this way, never an enclosing object's: ``recipient:
+{"id": 7}`` does not make the id a person. Masking what merely looks like personal data
+is the safe mistake; the catalog and ``ignore_fields`` correct it per deployment.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# Someone in a role: a name, or an e-mail or phone reaching them (the value's format decides).
+PARTY = "PARTY"
+
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+# Person roles: a field named by one of these (or ending in one) holds who plays it.
+_ROLES = frozenset({
+    "person", "owner", "holder", "cardholder", "recipient", "sender", "addressee", "payee",
+    "payer", "beneficiary", "guardian", "spouse", "customer", "patient", "passenger",
+    "traveler", "traveller", "guest", "employee", "assignee", "reporter", "requester",
+    "requestor", "author", "agent", "manager", "kin", "witness", "signatory",
+    "representative", "consignee", "shipper", "caller", "callee", "applicant", "insured",
+    "policyholder", "landlord", "member", "student", "user", "contact",
+})
+# The word before a head that makes it something other than personal data.
+_NOT_PERSONAL = frozenset({
+    "company", "business", "organization", "organisation", "org", "brand", "product",
+    "item", "file", "host", "domain", "server", "service", "app", "application", "device",
+    "project", "team", "group", "role", "plan", "campaign", "event", "category", "tag",
+    "field", "table", "column", "key", "bucket", "queue", "topic", "branch", "repo",
+    "package", "module", "class", "method", "function", "variable", "param", "street",
+    "city", "country", "region", "state", "province", "district", "place", "store", "shop",
+    "site", "web", "url", "mac", "wallet", "memory", "contract", "network", "bitcoin",
+    "bank", "vendor", "supplier", "merchant", "carrier", "airline", "order", "invoice",
+    "ticket", "case", "transaction", "tracking", "shipment", "sku", "batch", "serial",
+    "reference", "ref", "model", "template", "stage", "status", "type", "kind", "display",
+})
+# Heads (last words, joined) and what they hold.
+_HEADS = {
+    "email": "EMAIL_ADDRESS", "emailaddress": "EMAIL_ADDRESS", "mail": "EMAIL_ADDRESS",
+    "phone": "PHONE_NUMBER", "phonenumber": "PHONE_NUMBER", "mobile": "PHONE_NUMBER",
+    "mobilenumber": "PHONE_NUMBER", "tel": "PHONE_NUMBER", "telephone": "PHONE_NUMBER",
+    "cell": "PHONE_NUMBER", "fax": "PHONE_NUMBER",
+    "address": "LOCATION", "addressline": "LOCATION",
+    "birthdate": "DATE_OF_BIRTH", "dateofbirth": "DATE_OF_BIRTH", "dob": "DATE_OF_BIRTH",
+    "birthday": "DATE_OF_BIRTH",
+    "ssn": "NATIONAL_ID", "nationalid": "NATIONAL_ID", "idnumber": "NATIONAL_ID",
+    "idcard": "NATIONAL_ID", "passport": "NATIONAL_ID", "passportnumber": "NATIONAL_ID",
+    "taxid": "NATIONAL_ID", "iban": "IBAN_CODE", "cardnumber": "CREDIT_CARD",
+    "creditcard": "CREDIT_CARD", "accountnumber": "BANK_ACCOUNT",
+    "ip": "IP_ADDRESS", "ipaddress": "IP_ADDRESS",
+}
+# What people do to records: ``<verb>_by`` names who did it (not ``powered_by``, ``sort_by``).
+_DONE_BY = frozenset({
+    "created", "updated", "modified", "edited", "changed", "approved", "rejected",
+    "assigned", "reviewed", "submitted", "requested", "reported", "handled", "processed",
+    "closed", "opened", "resolved", "escalated", "deleted", "signed", "verified", "checked",
+    "owned", "managed", "sent", "received", "accepted", "cancelled", "canceled", "booked",
+    "entered", "added", "removed", "uploaded", "completed", "authorized", "authorised",
+})
+_NOT_A_PERSON = frozenset({("user", "agent"), ("user", "name")})  # a browser, a login
+_ABBREVIATED = {"no": "number", "num": "number", "nr": "number", "nbr": "number"}
+
+# Chinese field names by suffix, longest first; a name ending in one of _ZH_NOT is none.
+_ZH_SUFFIXES = (
+    ("身份证号码", "NATIONAL_ID"), ("身份证号", "NATIONAL_ID"), ("证件号码", "NATIONAL_ID"),
+    ("证件号", "NATIONAL_ID"), ("身份证", "NATIONAL_ID"), ("护照号", "NATIONAL_ID"),
+    ("手机号码", "PHONE_NUMBER"), ("电话号码", "PHONE_NUMBER"), ("手机号", "PHONE_NUMBER"),
+    ("电话", "PHONE_NUMBER"), ("手机", "PHONE_NUMBER"), ("银行卡号", "CREDIT_CARD"),
+    ("卡号", "CREDIT_CARD"), ("出生日期", "DATE_OF_BIRTH"), ("生日", "DATE_OF_BIRTH"),
+    ("邮箱地址", "EMAIL_ADDRESS"), ("邮箱", "EMAIL_ADDRESS"), ("IP地址", "IP_ADDRESS"),
+    ("地址", "LOCATION"), ("住址", "LOCATION"), ("姓名", "PERSON"), ("名字", "PERSON"),
+    ("人", "PERSON"),
+)
+_ZH_NOT = ("机器人", "个人", "网址", "名称", "人数", "人民币", "公司地址", "公司电话")
+
+
+@functools.lru_cache(4096)
+def inferred_entity(name: str) -> str | None:
+    """The entity type a field named ``name`` holds by its words, or None."""
+    name = name.lstrip("@").rsplit(":", 1)[-1]
+    if re.search(r"[\u4e00-\u9fff]", name):
+        return _chinese(name)
+    words = [w.lower() for w in _WORDS.findall(name)]
+    if len(words) > 1:
+        words[-1] = _ABBREVIATED.get(words[-1], words[-1])  # passport_no, phone_num
+    for size in (3, 2, 1):  # the longest head first: date_of_birth before a lone "birth"
+        entity = _HEADS.get("".join(words[-size:])) if len(words) >= size else None
+        if entity:
+            return None if _modifier(words, size) in _NOT_PERSONAL else entity
+    if not words or _modifier(words, 1) in _NOT_PERSONAL or tuple(words[-2:]) in _NOT_A_PERSON:
+        return None
+    head = words[-1]
+    if head in ("name", "names"):
+        return "PERSON" if len(words) > 1 else None
+    if head in _ROLES or (head.endswith("s") and head[:-1] in _ROLES):
+        return PARTY
+    if head == "by" and _modifier(words, 1) in _DONE_BY:  # created_by
+        return PARTY
+    return None
+
+
+def _modifier(words: list[str], head_size: int) -> str | None:
+    """The word just before a head of ``head_size`` words."""
+    return words[-head_size - 1] if len(words) > head_size else None
+
+
+def _chinese(name: str) -> str | None:
+    if name.endswith(_ZH_NOT):
+        return None
+    return next((entity for suffix, entity in _ZH_SUFFIXES if name.endswith(suffix)), None)
