@@ -25,6 +25,12 @@ from tests.pii.conftest import policy
     ("ns1:RecipientName", "PERSON"), ("@holder", "PARTY"),
     ("收件人", "PERSON"), ("紧急联系人", "PERSON"), ("患者姓名", "PERSON"),
     ("收货地址", "LOCATION"), ("联系人电话", "PHONE_NUMBER"), ("法人身份证号", "NATIONAL_ID"),
+    ("MailingStreet", "LOCATION"), ("address_2", "LOCATION"), ("line1", "LOCATION"),
+    ("cc_emails", "EMAIL_ADDRESS"), ("FromAddress", "EMAIL_ADDRESS"),
+    ("remote_address", "IP_ADDRESS"), ("source_ip", "IP_ADDRESS"), ("phone2", "PHONE_NUMBER"),
+    ("drivers_license_number", "NATIONAL_ID"), ("id_card_number", "NATIONAL_ID"),
+    ("ticket_owner", "PARTY"), ("assigned_to", "PARTY"), ("ReportsTo", "PARTY"),
+    ("座机", "PHONE_NUMBER"), ("客户经理", "PERSON"), ("联系方式", "PARTY"),
 ])
 def test_names_that_say_what_they_hold(name: str, entity: str) -> None:
     assert inferred_entity(name) == entity
@@ -34,7 +40,8 @@ def test_names_that_say_what_they_hold(name: str, entity: str) -> None:
     "company_name", "product_name", "file_name", "bank_name", "street_name", "user_agent",
     "user_name", "sort_by", "x-powered-by", "order_id_no", "server_ip", "mac_address",
     "wallet_address", "status", "tenant", "id", "name", "created_at", "total", "机器人",
-    "公司名称", "人数",
+    "公司名称", "人数", "is_customer", "has_email", "NumberOfEmployees", "gift_card_number",
+    "deal_name", "package_manager", "用户名", "录音地址",
 ])
 def test_names_that_do_not(name: str) -> None:
     assert inferred_entity(name) is None
