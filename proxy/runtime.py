@@ -46,7 +46,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         try:
             masker, _ = await asyncio.gather(
                 asyncio.to_thread(Masker.from_settings, _pii_keys(settings.pii, master),
-                                  keystore),
+                                  keystore, settings.system_fields()),
                 decisions.start())
             residency = ResidencyDirectory.from_master(services.db, master)
             yield Runtime(services.db, services.log, services.evidence, decisions, masker,

@@ -27,7 +27,7 @@ from proxy.audit.settings import AuditSettings
 from proxy.db.settings import DatabaseSettings
 from proxy.decisions.settings import PolicySettings
 from proxy.path_template import validate_route
-from proxy.pii.settings import PiiSettings
+from proxy.pii.settings import FieldSettings, PiiSettings
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _URL = re.compile(r"^https?://[^\s/:?#]+(:\d{1,5})?(/[^\s?#]*)?$")
@@ -95,6 +95,8 @@ class System(_Model):
     routing_key: RoutingKey = RoutingKey()
     # The API's path patterns (/contacts/{id}): what logs, audit and the policy may show.
     routes: list[Annotated[str, AfterValidator(validate_route)]] = []
+    # This system's own field meanings, over the global ``pii:`` ones.
+    pii: FieldSettings = FieldSettings()
 
     @field_validator("prefix")
     @classmethod
@@ -208,6 +210,10 @@ class Settings(_Model):
         "cookie", "x-role", "x-region", "x-user-role", "x-user-region", "x-purpose",
         "x-tenant", "x-caller", "x-forwarded-user",
     ]
+
+    def system_fields(self) -> dict[str, FieldSettings]:
+        """Each system's own field entries (``systems.<name>.pii``), for the masker."""
+        return {name: system.pii for name, system in self.systems.items()}
 
     @field_validator("public_url")
     @classmethod

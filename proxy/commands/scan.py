@@ -30,16 +30,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--json", type=Path, metavar="FILE", help="scan a JSON document")
     parser.add_argument("--language", choices=("en", "zh", "auto"), default="auto")
     parser.add_argument("--system", default="", help="system name for catalog path rules")
-    parser.add_argument("--config", type=Path, help="gateway YAML (uses its pii section)")
+    parser.add_argument("--config", type=Path, help="gateway YAML (uses its pii sections)")
     parser.set_defaults(handler=run)
 
 
-def load_pii_settings(config: Path | None) -> PiiSettings:
+def _masker(config: Path | None) -> Any:
+    from proxy.pii.masker import Masker
+    from proxy.pii.tokens import InMemoryKeyStore
+
     if config is None:
-        return PiiSettings()
+        return Masker.from_settings(PiiSettings(), InMemoryKeyStore())
     from proxy.commands._common import settings_or_exit
 
-    return settings_or_exit(config).pii
+    settings = settings_or_exit(config)
+    return Masker.from_settings(settings.pii, InMemoryKeyStore(), settings.system_fields())
 
 
 def _json_path(path: tuple[str | int, ...]) -> str:
@@ -65,10 +69,7 @@ def _scan_jsonl(masker: Any, language: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from proxy.pii.masker import Masker
-    from proxy.pii.tokens import InMemoryKeyStore
-
-    masker = Masker.from_settings(load_pii_settings(args.config), InMemoryKeyStore())
+    masker = _masker(args.config)
     try:
         if args.jsonl:
             _scan_jsonl(masker, args.language)

@@ -1,8 +1,9 @@
 """Field catalog: which JSON fields hold which personal data, and which hold free text.
 
 Keys are field names (compared case-, space-, ``_``/``-``-insensitively) or dotted JSON paths
-with ``*`` for list items (``contacts.*.mobile``). Configured entries override the defaults;
-a field that no entry names is typed by the words of its name (``field_names``).
+with ``*`` for list items (``contacts.*.mobile``). Configured entries override the defaults,
+and a system's own entries the global ones; a field that no entry names is typed by the words
+of its name (``field_names``).
 Generic types (``NATIONAL_ID``, ``BANK_ACCOUNT``) are refined by the value's own format.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from proxy.pii.field_names import PARTY, inferred_entity
+from proxy.pii.settings import FieldSettings
 
 GENERIC_TYPES = frozenset({"NATIONAL_ID", "BANK_ACCOUNT", PARTY})
 
@@ -70,10 +72,11 @@ class PathNode:
     catalog's rule for a value there: the masker walks documents along these nodes, so each
     position is decided once, not once per value."""
 
-    __slots__ = ("rule", "children", "plans", "_catalog", "_path")
+    __slots__ = ("rule", "children", "plans", "_rules", "_catalog", "_path")
 
-    def __init__(self, catalog: Catalog, path: tuple[str | int, ...]) -> None:
-        self.rule = catalog.rule(path)
+    def __init__(self, rules: _Rules, catalog: Catalog, path: tuple[str | int, ...]) -> None:
+        self.rule = rules.rule(path)
+        self._rules = rules
         self._catalog = catalog
         self._path = path
         self.children: dict[str | int, PathNode] = {}  # the cached ones; ask ``child``
@@ -83,7 +86,7 @@ class PathNode:
         part = 0 if isinstance(key, int) else key
         node = self.children.get(part)
         if node is None:
-            node = PathNode(self._catalog, (*self._path, part))
+            node = PathNode(self._rules, self._catalog, (*self._path, part))
             if self._catalog.admit():  # bounded: past the limit, positions are decided anew
                 self.children[part] = node
         return node
@@ -91,39 +94,34 @@ class PathNode:
 
 class Catalog:
     """Decides per JSON position once: ``root(system)`` is the top of a cached tree of
-    positions (thread-safe, bounded)."""
+    positions (thread-safe, bounded). ``systems`` holds each system's own entries, which win
+    over the global ones in its documents."""
 
     def __init__(self, overrides: Mapping[str, str] | None = None,
                  free_text: Iterable[str] = (), ignore: Iterable[str] = (),
-                 cache_size: int = 50_000) -> None:
-        self._fields: dict[str, FieldRule] = {}
-        self._paths: dict[str, FieldRule] = {}
+                 cache_size: int = 50_000,
+                 systems: Mapping[str, FieldSettings] | None = None) -> None:
+        defaults = _Rules({}, {})
         for entity, names in _DEFAULT_FIELDS.items():
             for name in names:
-                self._fields[normalize_field(name)] = FieldRule("entity", entity)
-        for name in (*DEFAULT_FREE_TEXT, *free_text):
-            self._fields[normalize_field(name)] = FieldRule("free_text")
-        for name in ignore:
-            self._add(name, FieldRule("ignore"))
-        for name, entity in (overrides or {}).items():
-            rule = FieldRule("free_text") if entity == "FREE_TEXT" else FieldRule("entity", entity)
-            self._add(name, rule)
+                defaults.fields[normalize_field(name)] = FieldRule("entity", entity)
+        for name in DEFAULT_FREE_TEXT:
+            defaults.fields[normalize_field(name)] = FieldRule("free_text")
+        self._rules = defaults.layered(overrides or {}, free_text, ignore)
+        self._system_rules = {name: self._rules.layered(s.catalog, s.free_text_fields,
+                                                        s.ignore_fields)
+                              for name, s in (systems or {}).items()}
         self._roots: dict[str, PathNode] = {}
         self._room = cache_size
         self._lock = threading.Lock()
 
-    def _add(self, name: str, rule: FieldRule) -> None:
-        if "." in name:
-            self._paths[name] = rule
-        else:
-            self._fields[normalize_field(name)] = rule
-
     def root(self, system: str) -> PathNode:
-        """The top of ``system``'s documents. Rules do not depend on the system yet; the tree
-        is per system so that each system's positions are cached apart."""
+        """The top of ``system``'s documents (a system with no entries of its own: the
+        global ones); each system's positions are cached apart."""
         node = self._roots.get(system)
         if node is None:
-            node = self._roots.setdefault(system, PathNode(self, ()))
+            rules = self._system_rules.get(system, self._rules)
+            node = self._roots.setdefault(system, PathNode(rules, self, ()))
         return node
 
     def admit(self) -> bool:
@@ -134,6 +132,37 @@ class Catalog:
             self._room -= 1
             return True
 
+    def rule(self, path: tuple[str | int, ...], system: str = "") -> FieldRule:
+        return self._system_rules.get(system, self._rules).rule(path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """One layer of entries over those below it: field names (normalized) and dotted paths."""
+
+    fields: dict[str, FieldRule]
+    paths: dict[str, FieldRule]
+
+    def layered(self, catalog: Mapping[str, str], free_text: Iterable[str],
+                ignore: Iterable[str]) -> _Rules:
+        """These entries over ``self``'s: a catalog entry wins over an ignored field, and
+        both over anything below."""
+        rules = _Rules(dict(self.fields), dict(self.paths))
+        for name in free_text:
+            rules.fields[normalize_field(name)] = FieldRule("free_text")
+        for name in ignore:
+            rules._add(name, FieldRule("ignore"))
+        for name, entity in catalog.items():
+            rules._add(name, FieldRule("free_text") if entity == "FREE_TEXT"
+                       else FieldRule("entity", entity))
+        return rules
+
+    def _add(self, name: str, rule: FieldRule) -> None:
+        if "." in name:
+            self.paths[name] = rule
+        else:
+            self.fields[normalize_field(name)] = rule
+
     def rule(self, path: tuple[str | int, ...]) -> FieldRule:
         """The rule for a value at ``path`` (object keys and list positions). Its dotted form
         with ``*`` for list items is matched first, then the object keys on the path, nearest
@@ -143,14 +172,14 @@ class Catalog:
         keys = [p for p in reversed(path) if isinstance(p, str)]
         if keys and keys[0].startswith("@"):
             keys = keys[:1]
-        found = self._paths.get(pattern) or (self._own(keys[0]) if keys else None)
+        found = self.paths.get(pattern) or (self._own(keys[0]) if keys else None)
         return found or next(
-            (r for r in (self._fields.get(normalize_field(k)) for k in keys[1:]) if r), _OTHER)
+            (r for r in (self.fields.get(normalize_field(k)) for k in keys[1:]) if r), _OTHER)
 
     def _own(self, key: str) -> FieldRule | None:
         """A field's rule by its own name: as listed, else as its words say
         (``field_names``: ``holder_name``, ``billingAddress``, ``收件人``)."""
-        listed = self._fields.get(normalize_field(key))
+        listed = self.fields.get(normalize_field(key))
         if listed is not None:
             return listed
         entity = inferred_entity(key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -24,7 +24,7 @@ from proxy.pii.catalog import Catalog
 from proxy.pii.classify import Classifier, Frame, MaskingError, Slot
 from proxy.pii.operators import OperatorContext, apply
 from proxy.pii.profiles import Operator, Profile, least_revealing
-from proxy.pii.settings import PiiSettings
+from proxy.pii.settings import FieldSettings, PiiSettings
 from proxy.pii.tokens import KeyStore, Tokenizer
 from proxy.pii.walker import Path
 
@@ -52,9 +52,11 @@ class Masker:
         self._masked = functools.lru_cache(_CACHE_SIZE)(self._unkeyed)
 
     @classmethod
-    def from_settings(cls, pii: PiiSettings, keystore: KeyStore) -> Masker:
+    def from_settings(cls, pii: PiiSettings, keystore: KeyStore,
+                      systems: Mapping[str, FieldSettings] | None = None) -> Masker:
+        """``systems``: each system's own field entries (``systems.<name>.pii``)."""
         detector = Detector.default(pii.spacy_model if pii.english_ner else None, pii.min_score)
-        catalog = Catalog(pii.catalog, pii.free_text_fields, pii.ignore_fields)
+        catalog = Catalog(pii.catalog, pii.free_text_fields, pii.ignore_fields, systems=systems)
         return cls(detector, catalog, pii, Tokenizer(keystore, pii.key_bytes("token_master_key")))
 
     def mask_json(self, doc: Any, profile: Profile, *, system: str = "") -> MaskResult:

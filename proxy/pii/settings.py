@@ -33,7 +33,27 @@ _REMOVED = {
 }
 
 
-class PiiSettings(_Model):
+class FieldSettings(_Model):
+    """What fields hold: the catalog (field name or dotted path → entity type, or
+    ``FREE_TEXT``), more free-text fields, and fields never masked. Globally under ``pii:``,
+    and per system under ``systems.<name>.pii:``, whose entries win for that system's
+    documents (the same ``AccountNumber`` is a bank account in one CRM, a company code in
+    another)."""
+
+    catalog: dict[str, str] = {}
+    free_text_fields: list[str] = []
+    ignore_fields: list[str] = []
+
+    @field_validator("catalog")
+    @classmethod
+    def _entity_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value.values():
+            if not name.replace("_", "").isalnum() or not name.isupper():
+                raise ValueError(f"entity type {name!r} must look like UPPER_CASE")
+        return value
+
+
+class PiiSettings(FieldSettings):
     """Detection and masking configuration; ``PiiSettings()`` is a working default.
 
     Masking profiles are not configured here: each request's policy decision carries its
@@ -42,9 +62,6 @@ class PiiSettings(_Model):
     are random per process (see ``_PROCESS_KEYS``).
     """
 
-    catalog: dict[str, str] = {}
-    free_text_fields: list[str] = []
-    ignore_fields: list[str] = []
     hmac_key: str | None = None
     token_master_key: str | None = None
     max_text_chars: int = Field(default=200_000, gt=0)
@@ -67,14 +84,6 @@ class PiiSettings(_Model):
                 for name in removed])
         return raw
 
-    @field_validator("catalog")
-    @classmethod
-    def _entity_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value.values():
-            if not name.replace("_", "").isalnum() or not name.isupper():
-                raise ValueError(f"entity type {name!r} must look like UPPER_CASE")
-        return value
-
     @field_validator("hmac_key", "token_master_key")
     @classmethod
     def _key(cls, value: str | None) -> str | None:
@@ -93,4 +102,4 @@ class PiiSettings(_Model):
         return _PROCESS_KEYS[name] if value is None else base64.b64decode(value)
 
 
-__all__ = ["Operator", "PiiSettings"]
+__all__ = ["FieldSettings", "Operator", "PiiSettings"]

@@ -102,3 +102,14 @@ def test_bad_route_names_the_route(tmp_path: Path) -> None:
     config = with_change("systems.crm.routes", ["/contacts/{id}", "contacts/{id"])
     message = error_for(tmp_path, config)
     assert message.startswith("systems.crm.routes.1: 'contacts/{id'")
+
+
+def test_a_systems_field_entries_are_checked_like_the_global_ones(tmp_path: Path) -> None:
+    config = with_change("systems.crm.pii", {"catalog": {"AccountNumber": "bank account"}})
+    assert error_for(tmp_path, config) == (
+        "systems.crm.pii.catalog: entity type 'bank account' must look like "
+        "UPPER_CASE")
+    # Keys protect every system's data alike: they are set once, under pii.
+    config = with_change("systems.crm.pii", {"hmac_key": "a" * 44})
+    assert "systems.crm.pii.hmac_key: Extra inputs are not permitted" in error_for(tmp_path,
+                                                                                   config)

@@ -81,6 +81,11 @@ async def described(request: Request) -> Response:
     return response
 
 
+async def record(request: Request) -> Response:
+    """A record whose fields are the query's parameters."""
+    return JSONResponse(dict(request.query_params))
+
+
 async def ranged(request: Request) -> Response:
     """Text served by ranges, as file and export stores do; ``?always`` answers 206 anyway."""
     text = b"Call back zhang.wei@example.com or +86 138 1234 5678 today."
@@ -99,5 +104,6 @@ def create_upstream() -> Starlette:
         Route("/api/big", big), Route("/api/hang", hang), Route("/api/gzip", gzipped),
         Route("/api/bomb", bomb), Route("/api/linked", linked),
         Route("/api/described", described), Route("/api/ranged", ranged),
+        Route("/api/record", record),
         Route("/api/{rest:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ])
