@@ -256,13 +256,14 @@ class DecisionService:
             return ReloadResult(True, policy_set.revision, previous, (), passed, 0, cached)
 
     async def _candidate(self, directory: Path) -> tuple[PolicySet, int, bool]:
-        """Check the set in a child process (compile, and tests unless they passed for
-        these very files before), then load it here: the set, its passed tests, and
-        whether that count was remembered rather than run."""
-        query, known, revision = self.settings.query, None, None
+        """Load the set, and check it in a child process (compile, and tests unless they
+        passed for these very files before): the set, its passed tests, and whether that
+        count was remembered rather than run."""
+        query = self.settings.query
+        policy_set = await asyncio.to_thread(PolicySet.load, directory)
+        known = None
         if self.settings.run_tests_on_load and self.passed_tests is not None:
-            revision = (await asyncio.to_thread(PolicySet.load, directory)).revision
-            known = self.passed_tests.passed(revision, query)
+            known = self.passed_tests.passed(policy_set.revision, query)
         run_tests = self.settings.run_tests_on_load and known is None
         check = await check_candidate(directory, query, run_tests=run_tests,
                                       timeout=self.settings.check_timeout_seconds)
@@ -270,9 +271,7 @@ class DecisionService:
             error = PolicyError(check.error or "rejected")
             error.failed = check.tests_failed  # type: ignore[attr-defined]
             raise error
-        policy_set = await asyncio.to_thread(PolicySet.load, directory)
-        if policy_set.revision != check.revision or (known is not None
-                                                      and revision != check.revision):
+        if check.revision != policy_set.revision:
             raise PolicyError("the policy files changed while they were checked; reload again")
         precompute.adopt(policy_set, check.precomputed)
         if run_tests and self.passed_tests is not None:

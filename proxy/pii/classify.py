@@ -59,6 +59,11 @@ class MaskingError(Exception):
     """Masking could not complete; the response must be blocked. Never contains values."""
 
 
+class MaskingDeferred(Exception):  # noqa: N818 - a request to retry, not an error
+    """A ``quick`` call gave up: finishing needs full text analysis (NER) or the key store,
+    too slow for the event loop. Make the same call again without ``quick``, off the loop."""
+
+
 @dataclass(slots=True, eq=False)
 class Frame:
     """One JSON object. The strongest identifier among its own values names its subject, whose
@@ -114,17 +119,19 @@ class Classifier:
         self.prefiltered = functools.lru_cache(_CACHE_SIZE)(self._prefiltered)
 
     def classify(self, docs: Sequence[Any], profile: Profile, system: str, *,
-                 paths: bool = False) -> Classification:
+                 paths: bool = False, quick: bool = False) -> Classification:
         """Documents classified together (a body and its headers), so that a value found
         in one is found in the others too. ``profile`` decides which fields are dropped from
         the copies, whether names are looked for in free text, and which values count as
-        found (not the kept ones)."""
+        found (not the kept ones). ``quick``: MaskingDeferred rather than full analysis."""
         walk = _Walk(self, profile)
         holder = list(docs)
         root = self._catalog.root(system)
         for index in range(len(holder)):
             walk.start(holder, index, root, Frame(None), () if paths else None)
         if walk.free:
+            if quick:
+                raise MaskingDeferred()
             texts = [slot.text for slot in walk.free]
             names = not profile.keeps("PERSON")
             for slot, found in zip(walk.free, self.detector.analyze_many(texts, "auto", names),
@@ -349,29 +356,36 @@ def _search(slots: list[Slot], known: dict[str, tuple[str, Frame]]) -> None:
     """Cover every occurrence of a known value in these strings."""
     if not known or not slots:
         return
+    by_text: dict[str, list[Slot]] = {}  # a page repeats its codes and countries: once each
+    for slot in slots:
+        by_text.setdefault(slot.text, []).append(slot)
     # Longest first, so that a value is searched only in the strings long enough to hold it;
     # one search over all of them at once, "\0" keeping a match from spanning two.
-    strings = sorted(slots, key=lambda s: -len(s.text))
-    joined = "\0".join(slot.text for slot in strings)
-    starts = list(itertools.accumulate((len(s.text) + 1 for s in strings), initial=0))
-    shortest_first = [-len(slot.text) for slot in strings]
+    texts = sorted(by_text, key=len, reverse=True)
+    longest = len(texts[0])
+    values = [(value, entity) for value, (entity, _) in known.items() if len(value) <= longest]
+    if not values:
+        return
+    joined = "\0".join(texts)
+    starts = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
+    shortest_first = [-len(text) for text in texts]
     found: dict[int, list[tuple[int, int, str]]] = {}
-    for start, end, entity in _occurrences(joined, known, starts, shortest_first):
+    for start, end, entity in _occurrences(joined, values, starts, shortest_first):
         index = bisect.bisect_right(starts, start) - 1
         base = starts[index]
-        if end - base <= len(strings[index].text):
+        if end - base <= len(texts[index]):
             found.setdefault(index, []).append((start - base, end - base, entity))
     for index, spans in found.items():
-        slot = strings[index]
-        slot.findings = cover_all(sorted(slot.findings, key=lambda f: f.start), spans)
+        for slot in by_text[texts[index]]:
+            slot.findings = cover_all(sorted(slot.findings, key=lambda f: f.start), spans)
 
 
-def _occurrences(text: str, known: dict[str, tuple[str, Frame]], starts: list[int],
+def _occurrences(text: str, values: list[tuple[str, str]], starts: list[int],
                  shortest_first: list[int]) -> Iterator[tuple[int, int, str]]:
     """Where each known value occurs in ``text``, the strings at ``starts`` joined longest
     first: (start, end, entity)."""
-    if len(known) * len(text) <= _DIRECT_SEARCH_WORK:  # small: str.find beats an automaton
-        for value, (entity, _) in known.items():
+    if len(values) * len(text) <= _DIRECT_SEARCH_WORK:  # small: str.find beats an automaton
+        for value, entity in values:
             # Only the strings at least as long as the value can hold it.
             reach = starts[bisect.bisect_right(shortest_first, -len(value))]
             start = text.find(value, 0, reach)
@@ -380,7 +394,7 @@ def _occurrences(text: str, known: dict[str, tuple[str, Frame]], starts: list[in
                 start = text.find(value, start + 1, reach)
         return
     automaton = ahocorasick.Automaton()
-    for value, (entity, _) in known.items():
+    for value, entity in values:
         automaton.add_word(value, (len(value), entity))
     automaton.make_automaton()
     for end, (length, entity) in automaton.iter(text):

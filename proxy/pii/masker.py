@@ -21,14 +21,14 @@ from proxy import jsonio
 from proxy.pii import formats
 from proxy.pii.analyzer import Detector, Finding, Language
 from proxy.pii.catalog import Catalog
-from proxy.pii.classify import Classifier, Frame, MaskingError, Slot
+from proxy.pii.classify import Classifier, Frame, MaskingDeferred, MaskingError, Slot
 from proxy.pii.operators import OperatorContext, apply
 from proxy.pii.profiles import Operator, Profile, least_revealing
 from proxy.pii.settings import FieldSettings, PiiSettings
 from proxy.pii.tokens import KeyStore, Tokenizer
 from proxy.pii.walker import Path
 
-__all__ = ["MaskResult", "Masker", "MaskingError"]
+__all__ = ["MaskResult", "Masker", "MaskingDeferred", "MaskingError"]
 _FORMAT_KEEPING = (Operator.GENERALIZE, Operator.PARTIAL)
 _DROPPED = object()
 _CACHE_SIZE = 20_000
@@ -87,28 +87,32 @@ class Masker:
         return masked, counts
 
     def mask_message(self, body: bytes, content_type: str | None, fields: list[tuple[str, str]],
-                     profile: Profile, *, system: str = "",
+                     profile: Profile, *, system: str = "", quick: bool = False,
                      ) -> tuple[bytes, list[tuple[str, str]], dict[str, int]]:
         """A response as the caller may see it: its body, and name/value pairs (its headers)
         each masked as the one field of an object, so that the catalog's names apply, a field
         the profile drops is left out, and a value found in a JSON body is found in the pairs
         too. CSV, NDJSON and XML bodies are masked as documents (``formats``). Bodies that
-        cannot be inspected are refused (``MaskingError``)."""
+        cannot be inspected are refused (``MaskingError``). ``quick`` (on an event loop):
+        MaskingDeferred instead of full text analysis or key store lookups."""
         if profile.keeps_everything:
             return body, fields, {}
         media = (content_type or "").split(";")[0].strip().lower()
+        if quick and (profile.uses_tokens or media == "text/plain"):
+            raise MaskingDeferred()
         pairs: list[Any] = [{name: value} for name, value in fields]
         counts: Counter[str] = Counter()
         if not body or media == "application/json" or media.endswith("+json"):
             docs = [self._parsed(body), pairs] if body else [pairs]
-            masked, found = self._mask_documents(docs, profile, system)
+            masked, found = self._mask_documents(docs, profile, system, quick)
             pairs, out, counts = masked[-1], jsonio.dumps(masked[0]) if body else body, found
         elif media == "text/plain":
             text = self._mask_text_body(body, profile)
             (pairs,), found = self._mask_documents([pairs], profile, system)
             out, counts = text.document.encode(), Counter(text.counts) + Counter(found)
         elif (table := formats.parse(media, content_type or "", body)) is not None:
-            masked, found = self._mask_documents([*table.documents, pairs], profile, system)
+            masked, found = self._mask_documents([*table.documents, pairs], profile, system,
+                                                 quick)
             pairs, out, counts = masked[-1], table.render(masked[:-1]), Counter(found)
         else:
             raise MaskingError(f"content type {media or '(none)'} cannot be inspected for "
@@ -137,19 +141,19 @@ class Masker:
                 for f in (slot.findings if slot.entity is None
                           else [Finding(slot.entity, 0, len(slot.text), 1.0)])]
 
-    def _mask_documents(self, docs: list[Any], profile: Profile,
-                        system: str) -> tuple[list[Any], dict[str, int]]:
+    def _mask_documents(self, docs: list[Any], profile: Profile, system: str,
+                        quick: bool = False) -> tuple[list[Any], dict[str, int]]:
         """Masked copies of documents classified together, and what was masked."""
         try:
-            return self._masked_copies(docs, profile, system)
-        except MaskingError:
+            return self._masked_copies(docs, profile, system, quick)
+        except (MaskingError, MaskingDeferred):
             raise
         except Exception as exc:  # detection bugs must block, never pass raw data
             raise MaskingError(f"masking failed ({type(exc).__name__})") from None
 
-    def _masked_copies(self, docs: list[Any], profile: Profile,
-                       system: str) -> tuple[list[Any], dict[str, int]]:
-        found = self.classifier.classify(docs, profile, system)
+    def _masked_copies(self, docs: list[Any], profile: Profile, system: str,
+                       quick: bool) -> tuple[list[Any], dict[str, int]]:
+        found = self.classifier.classify(docs, profile, system, quick=quick)
         counts: Counter[str] = Counter()
         dropped, renamed = [], []
         for slot in found.slots:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from proxy.decisions.role_profile import PolicyRefused, policy_decision, policy_profile
-from proxy.pii.masker import Masker, MaskingError
+from proxy.pii.masker import Masker, MaskingDeferred, MaskingError
 from proxy.pii.profiles import Operator, Profile
 from tests.pii.conftest import MASKING_PROFILES, masking_profile, policy
 
@@ -155,6 +155,29 @@ def test_json_as_some_servers_write_it_is_masked_not_blocked(masker: Masker,
                                                              encoded: bytes) -> None:
     body, _ = masker.mask_body(encoded, "application/json", policy("agent"))
     assert json.loads(body)["results"][0]["mobile"] == "138****5678"
+
+
+def _quick(masker: Masker, doc: Any, profile: Profile,
+           content_type: str = "application/json") -> bytes:
+    body = json.dumps(doc, ensure_ascii=False).encode()
+    masked, _, _ = masker.mask_message(body, content_type, [], profile, quick=True)
+    return masked
+
+
+def test_quick_masking_gives_the_same_answer_or_defers(masker: Masker) -> None:
+    """The gateway masks small bodies on its event loop with ``quick``: the same answer as
+    off the loop, or MaskingDeferred when NER or the key store would be needed."""
+    structured = {"results": [{k: v for k, v in page()["results"][0].items() if k != "notes"}]}
+    for role in ("agent", "analyst"):
+        slow, _ = masker.mask_body(json.dumps(structured).encode(), "application/json",
+                                   policy(role))
+        assert _quick(masker, structured, policy(role)) == slow
+        with pytest.raises(MaskingDeferred):  # free text: names only NER finds
+            _quick(masker, page(), policy(role))
+    with pytest.raises(MaskingDeferred):
+        _quick(masker, structured, masking_profile("all tokens"))
+    with pytest.raises(MaskingDeferred):
+        _quick(masker, "call 13812345678", policy("agent"), "text/plain")
 
 
 def test_errors_inside_detection_block_without_values(masker: Masker,
