@@ -76,7 +76,7 @@ _HEADS = {
     "taxid": "NATIONAL_ID", "iban": "IBAN_CODE", "cardnumber": "CREDIT_CARD",
     "creditcard": "CREDIT_CARD", "accountnumber": "BANK_ACCOUNT",
     "bankaccountnumber": "BANK_ACCOUNT", "ip": "IP_ADDRESS", "ipaddress": "IP_ADDRESS",
-    "forwardedfor": "IP_ADDRESS",
+    "forwardedfor": "IP_ADDRESS", "nickname": "PERSON",
 }
 # The address a message or a connection names: from_address is an e-mail, remote_address an IP.
 _ADDRESS_OF = {"from": "EMAIL_ADDRESS", "to": "EMAIL_ADDRESS", "cc": "EMAIL_ADDRESS",
@@ -97,6 +97,17 @@ _DONE_TO = frozenset({"assigned", "reports", "reporting", "requested", "escalate
 _FLAGS = frozenset({"is", "has", "no", "can", "should", "send", "allow", "enable"})
 _NOT_A_PERSON = frozenset({("user", "agent"), ("user", "name")})  # a browser, a login
 _ABBREVIATED = {"no": "number", "num": "number", "nr": "number", "nbr": "number"}
+# A name written as one lowercase word (``owneremail``, ``billingaddress``, ``createdby``) is
+# split into a known first word and a head, so the rules above read it; any other first
+# word leaves it whole (``hotmail``, ``female`` are not ``hot`` + ``mail``, ``fe`` + ``male``).
+_GLUED_HEADS = sorted({*_HEADS, *_ROLES, "name", "by", "to"}, key=len, reverse=True)
+_FIRST_WORDS = frozenset({
+    *_ROLES, *_NOT_PERSONAL, *_RECORDS, *_ADDRESS_OF, *_DONE_BY, *_DONE_TO, "billing",
+    "shipping", "home", "work", "office", "primary", "secondary", "personal", "private",
+    "alternate", "alt", "other", "main", "emergency", "mailing", "postal", "delivery", "first",
+    "last", "middle", "full", "given", "family", "maiden", "legal", "nick", "sales", "support",
+    "user", "mobile", "business",
+})
 
 # Chinese field names by suffix, longest first; a name ending in one of _ZH_NOT is none.
 _ZH_SUFFIXES = (
@@ -125,6 +136,8 @@ def inferred_entity(name: str) -> str | None:
     if re.search(r"[\u4e00-\u9fff]", name):
         return _chinese(name)
     words = [w.lower() for w in _WORDS.findall(name)]
+    if len(words) == 1:
+        words = _unglued(words[0])
     numbered = False
     while len(words) > 1 and (words[-1].isdigit() or words[-1] == "formatted"):
         numbered = words.pop().isdigit() or numbered  # address_2, phone2, to_formatted
@@ -135,6 +148,13 @@ def inferred_entity(name: str) -> str | None:
     if numbered and words[-1] == "line":  # line1, address_line_2
         return "LOCATION"
     return _by_head(words) or _by_role(words)
+
+
+def _unglued(word: str) -> list[str]:
+    for head in _GLUED_HEADS:
+        if word.endswith(head) and word[:-len(head)] in _FIRST_WORDS:
+            return [word[:-len(head)], head]
+    return [word]
 
 
 def _by_head(words: list[str]) -> str | None:

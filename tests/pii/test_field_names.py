@@ -31,6 +31,10 @@ from tests.pii.conftest import policy
     ("drivers_license_number", "NATIONAL_ID"), ("id_card_number", "NATIONAL_ID"),
     ("ticket_owner", "PARTY"), ("assigned_to", "PARTY"), ("ReportsTo", "PARTY"),
     ("座机", "PHONE_NUMBER"), ("客户经理", "PERSON"), ("联系方式", "PARTY"),
+    # Written as one word: a known first word and a head.
+    ("owneremail", "EMAIL_ADDRESS"), ("billingaddress", "LOCATION"), ("createdby", "PARTY"),
+    ("homephone", "PHONE_NUMBER"), ("ownername", "PERSON"), ("ticketowner", "PARTY"),
+    ("CommunityNickname", "PERSON"), ("contactemail", "EMAIL_ADDRESS"),
 ])
 def test_names_that_say_what_they_hold(name: str, entity: str) -> None:
     assert inferred_entity(name) == entity
@@ -42,6 +46,9 @@ def test_names_that_say_what_they_hold(name: str, entity: str) -> None:
     "wallet_address", "status", "tenant", "id", "name", "created_at", "total", "机器人",
     "公司名称", "人数", "is_customer", "has_email", "NumberOfEmployees", "gift_card_number",
     "deal_name", "package_manager", "用户名", "录音地址",
+    # ...and one-word names that are no such compound.
+    "filename", "hostname", "username", "hotmail", "female", "domainname", "companyname",
+    "cancelto", "serverip", "macaddress",
 ])
 def test_names_that_do_not(name: str) -> None:
     assert inferred_entity(name) is None
