@@ -18,6 +18,7 @@ import bisect
 import functools
 import itertools
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 SUBJECT_TYPES = ("CN_RESIDENT_ID", "NATIONAL_ID", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER")
 _CACHE_SIZE = 20_000
 _ID_MIN_DIGITS = 4  # no national ID or account number has fewer
+_QUICK_SECONDS = 0.002  # what a quick walk may hold the event loop for
 _DIRECT_SEARCH_WORK = 2_000_000  # values x characters below which repeats are found by str.find
 # A tuple, not ``str | int | float``: the union is built anew at each evaluation (~100 ns),
 # which the walk would pay for every value.
@@ -61,7 +63,9 @@ class MaskingError(Exception):
 
 class MaskingDeferred(Exception):  # noqa: N818 - a request to retry, not an error
     """A ``quick`` call gave up: finishing needs full text analysis (NER) or the key store,
-    too slow for the event loop. Make the same call again without ``quick``, off the loop."""
+    or the walk took longer than _QUICK_SECONDS (values not seen before are each scanned:
+    a page of them can take 100 ms), too slow for the event loop. Make the same call again
+    without ``quick``, off the loop."""
 
 
 @dataclass(slots=True, eq=False)
@@ -124,7 +128,7 @@ class Classifier:
         in one is found in the others too. ``profile`` decides which fields are dropped from
         the copies, whether names are looked for in free text, and which values count as
         found (not the kept ones). ``quick``: MaskingDeferred rather than full analysis."""
-        walk = _Walk(self, profile)
+        walk = _Walk(self, profile, time.perf_counter() + _QUICK_SECONDS if quick else None)
         holder = list(docs)
         root = self._catalog.root(system)
         for index in range(len(holder)):
@@ -183,7 +187,8 @@ _Entry = tuple[PathNode, int, bool]  # a child position, what its values need, a
 
 
 class _Walk:
-    def __init__(self, classifier: Classifier, profile: Profile) -> None:
+    def __init__(self, classifier: Classifier, profile: Profile,
+                 deadline: float | None) -> None:
         self._classifier = classifier
         self._keeps = profile.keeps
         self._drop = profile.drop_fields
@@ -192,6 +197,7 @@ class _Walk:
         self._max_text_chars = classifier.max_text_chars
         self.slots: list[Slot] = []
         self.free: list[Slot] = []
+        self._deadline = deadline  # perf_counter() past which a quick walk gives up
 
     def start(self, holder: list[Any], index: int, root: PathNode, frame: Frame,
               path: Path | None) -> None:
@@ -201,6 +207,8 @@ class _Walk:
               position: PathNode, code: int, frame: Frame, path: Path | None) -> None:
         """Copy ``value`` into ``container[key]`` (already holding it), noting its leaves."""
         if isinstance(value, dict):
+            if self._deadline is not None and time.perf_counter() > self._deadline:
+                raise MaskingDeferred()
             copy = dict(value)  # one C-level copy; dropped fields are deleted from it
             container[key] = copy  # type: ignore[index]
             inner = Frame(frame) if self._tokens else frame  # frames only key tokens

@@ -180,6 +180,18 @@ def test_quick_masking_gives_the_same_answer_or_defers(masker: Masker) -> None:
         _quick(masker, "call 13812345678", policy("agent"), "text/plain")
 
 
+def test_quick_masking_gives_up_when_its_time_is_out(masker: Masker,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values never seen before are each scanned (a page of them can take 100 ms): past its
+    time a quick walk defers, rather than hold the event loop."""
+    import proxy.pii.classify
+    structured = {"results": [{"id": 1, "mobile": "13812345678"}]}
+    assert b"138****5678" in _quick(masker, structured, policy("agent"))
+    monkeypatch.setattr(proxy.pii.classify, "_QUICK_SECONDS", -1.0)
+    with pytest.raises(MaskingDeferred):
+        _quick(masker, structured, policy("agent"))
+
+
 def test_errors_inside_detection_block_without_values(masker: Masker,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(text: str) -> list:
