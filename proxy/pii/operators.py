@@ -43,16 +43,20 @@ def _partial_phone(value: str) -> str:
     """Keep the country code, the first 3 and the last 4 national digits: +86 138****5678."""
     prefix = ""
     if value.startswith(("+", "00")):
-        try:
-            country = str(phonenumbers.parse("+" + value.lstrip("+0")).country_code)
-        except phonenumbers.NumberParseException:
-            country = ""
-        head = re.match(r"^(?:\+|00)" + re.escape(country) + r"[\s-]?", value) if country else None
+        country = _country_code(value.lstrip("+0"))
+        head = re.match(r"^(?:\+|00)" + country + r"[\s-]?", value) if country else None
         prefix = head.group(0) if head else ""
     national = value[len(prefix):]
     digits = sum(ch.isdigit() for ch in national)
     keep_head = 3 if digits >= 10 else max(min(2, digits - 6), 0)
     return prefix + _mask_digits(national, keep_head, 4)
+
+
+def _country_code(digits: str) -> str:
+    """The country calling code ``digits`` begin with, or "": codes are prefix-free, so the
+    one assigned code among the first 1, 2 and 3 digits is it (as phonenumbers finds it)."""
+    return next((digits[:n] for n in (1, 2, 3) if digits[:n].isdigit()
+                 and int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), "")
 
 
 def _partial_card(value: str) -> str:
