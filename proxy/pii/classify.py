@@ -206,9 +206,9 @@ class _Walk:
     def visit(self, container: dict[str, Any] | list[Any], key: str | int, value: Any,
               position: PathNode, code: int, frame: Frame, path: Path | None) -> None:
         """Copy ``value`` into ``container[key]`` (already holding it), noting its leaves."""
+        if self._deadline is not None and time.perf_counter() > self._deadline:
+            raise MaskingDeferred()  # checked for every object, list and list item
         if isinstance(value, dict):
-            if self._deadline is not None and time.perf_counter() > self._deadline:
-                raise MaskingDeferred()
             copy = dict(value)  # one C-level copy; dropped fields are deleted from it
             container[key] = copy  # type: ignore[index]
             inner = Frame(frame) if self._tokens else frame  # frames only key tokens

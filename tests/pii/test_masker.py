@@ -187,9 +187,23 @@ def test_quick_masking_gives_up_when_its_time_is_out(masker: Masker,
     import proxy.pii.classify
     structured = {"results": [{"id": 1, "mobile": "13812345678"}]}
     assert b"138****5678" in _quick(masker, structured, policy("agent"))
-    monkeypatch.setattr(proxy.pii.classify, "_QUICK_SECONDS", -1.0)
+
+    class SlowClock:  # a fake clock: each look at it is 0.5 ms later
+        def __init__(self) -> None:
+            self.now = 0.0
+
+        def perf_counter(self) -> float:
+            self.now += 0.0005
+            return self.now
+
+    # A long list of values is checked item by item, not only as one list.
+    values = ["13812345678", "C-1001", "C-1002", "C-1003", "C-1004"]
+    monkeypatch.setattr(proxy.pii.classify, "time", SlowClock())
     with pytest.raises(MaskingDeferred):
-        _quick(masker, structured, policy("agent"))
+        _quick(masker, values, policy("agent"))
+    monkeypatch.setattr(proxy.pii.classify, "time", SlowClock())
+    assert _quick(masker, values[:1], policy("agent")) == b'["138****5678"]'
+
 
 
 def test_errors_inside_detection_block_without_values(masker: Masker,
