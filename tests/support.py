@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def serve_in_thread(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
     """Run an ASGI app under uvicorn in a background thread; yields its base URL."""
     port = port or free_port()
+    # A request still in its handler (an upstream that hangs on purpose) is cancelled after
+    # this long: a server thread still running when the interpreter exits can crash it.
+    options.setdefault("timeout_graceful_shutdown", 2)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             access_log=False, lifespan="on", **options)
     server = uvicorn.Server(config)
@@ -37,7 +40,9 @@ def serve_in_thread(app: Any, port: int | None = None, **options: Any) -> Iterat
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(10)
+        thread.join(30)
+        if thread.is_alive():
+            raise RuntimeError("test server did not stop within 30 s")
 
 
 def write_config(path: Path, config: dict[str, Any]) -> Path:
