@@ -16,9 +16,12 @@ import sys
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proxy.pii.settings import PiiSettings
+
+if TYPE_CHECKING:  # imported when run: loading the models is slow
+    from proxy.pii.masker import Masker
 
 _BATCH = 64
 
@@ -34,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _masker(config: Path | None) -> Any:
+def _masker(config: Path | None) -> Masker:
     from proxy.pii.masker import Masker
     from proxy.pii.tokens import InMemoryKeyStore
 

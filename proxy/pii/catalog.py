@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -97,20 +97,18 @@ class Catalog:
     positions (thread-safe, bounded). ``systems`` holds each system's own entries, which win
     over the global ones in its documents."""
 
-    def __init__(self, overrides: Mapping[str, str] | None = None,
-                 free_text: Iterable[str] = (), ignore: Iterable[str] = (),
-                 cache_size: int = 50_000,
-                 systems: Mapping[str, FieldSettings] | None = None) -> None:
+    def __init__(self, fields: FieldSettings | None = None,
+                 systems: Mapping[str, FieldSettings] | None = None,
+                 cache_size: int = 50_000) -> None:
         defaults = _Rules({}, {})
         for entity, names in _DEFAULT_FIELDS.items():
             for name in names:
                 defaults.fields[normalize_field(name)] = FieldRule("entity", entity)
         for name in DEFAULT_FREE_TEXT:
             defaults.fields[normalize_field(name)] = FieldRule("free_text")
-        self._rules = defaults.layered(overrides or {}, free_text, ignore)
-        self._system_rules = {name: self._rules.layered(s.catalog, s.free_text_fields,
-                                                        s.ignore_fields)
-                              for name, s in (systems or {}).items()}
+        self._rules = defaults.layered(fields or FieldSettings())
+        self._system_rules = {name: self._rules.layered(own)
+                              for name, own in (systems or {}).items()}
         self._roots: dict[str, PathNode] = {}
         self._room = cache_size
         self._lock = threading.Lock()
@@ -132,8 +130,9 @@ class Catalog:
             self._room -= 1
             return True
 
-    def rule(self, path: tuple[str | int, ...], system: str = "") -> FieldRule:
-        return self._system_rules.get(system, self._rules).rule(path)
+    def rule(self, path: tuple[str | int, ...]) -> FieldRule:
+        """The global rule for a value at ``path`` (``_Rules.rule``)."""
+        return self._rules.rule(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,16 +142,15 @@ class _Rules:
     fields: dict[str, FieldRule]
     paths: dict[str, FieldRule]
 
-    def layered(self, catalog: Mapping[str, str], free_text: Iterable[str],
-                ignore: Iterable[str]) -> _Rules:
-        """These entries over ``self``'s: a catalog entry wins over an ignored field, and
+    def layered(self, own: FieldSettings) -> _Rules:
+        """``own`` entries over ``self``'s: a catalog entry wins over an ignored field, and
         both over anything below."""
         rules = _Rules(dict(self.fields), dict(self.paths))
-        for name in free_text:
+        for name in own.free_text_fields:
             rules.fields[normalize_field(name)] = FieldRule("free_text")
-        for name in ignore:
+        for name in own.ignore_fields:
             rules._add(name, FieldRule("ignore"))
-        for name, entity in catalog.items():
+        for name, entity in own.catalog.items():
             rules._add(name, FieldRule("free_text") if entity == "FREE_TEXT"
                        else FieldRule("entity", entity))
         return rules

@@ -56,7 +56,7 @@ class Masker:
                       systems: Mapping[str, FieldSettings] | None = None) -> Masker:
         """``systems``: each system's own field entries (``systems.<name>.pii``)."""
         detector = Detector.default(pii.spacy_model if pii.english_ner else None, pii.min_score)
-        catalog = Catalog(pii.catalog, pii.free_text_fields, pii.ignore_fields, systems=systems)
+        catalog = Catalog(pii, systems)
         return cls(detector, catalog, pii, Tokenizer(keystore, pii.key_bytes("token_master_key")))
 
     def mask_json(self, doc: Any, profile: Profile, *, system: str = "") -> MaskResult:

@@ -79,7 +79,9 @@ def test_a_crm_record_under_its_own_field_names_is_masked(masker: Masker) -> Non
 
 def test_the_catalog_and_ignore_fields_still_decide_first() -> None:
     from proxy.pii.catalog import Catalog
-    catalog = Catalog({"holder_name": "CUSTOMER_ID"}, ignore=["recipient"])
+    from proxy.pii.settings import FieldSettings
+    catalog = Catalog(FieldSettings(catalog={"holder_name": "CUSTOMER_ID"},
+                                    ignore_fields=["recipient"]))
     assert catalog.rule(("holder_name",)).entity == "CUSTOMER_ID"
     assert catalog.rule(("recipient",)).kind == "ignore"
     assert catalog.rule(("contact", "owner")).entity == "PARTY"

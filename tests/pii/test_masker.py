@@ -118,8 +118,10 @@ def test_numbers_holding_personal_data_are_masked(masker: Masker) -> None:
 
 def test_catalog_overrides_and_paths(masker: Masker) -> None:
     from proxy.pii.catalog import Catalog
+    from proxy.pii.settings import FieldSettings
 
-    custom = Masker(masker.detector, Catalog({"contacts.*.code": "PERSON", "vip": "FREE_TEXT"}),
+    fields = FieldSettings(catalog={"contacts.*.code": "PERSON", "vip": "FREE_TEXT"})
+    custom = Masker(masker.detector, Catalog(fields),
                     masker.settings, masker.tokenizer)
     doc = {"contacts": [{"code": "Li Lei"}], "vip": "Customer John Smith is a VIP"}
     out = custom.mask_json(doc, Profile(default=Operator.REDACT)).document
