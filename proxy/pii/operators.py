@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,10 @@ _DATE = re.compile(r"((?:19|20)\d{2})\s*(?:[-/.年]|$)|(?:\d{1,2}[-/.]){2}((?:19
 _CN_CITY = re.compile(r"^.*?(?:[省]|自治区)?[^省市区县]{1,8}?(?:市|自治州|地区|盟)")
 _CN_PROVINCE = re.compile(r"^.*?(?:省|自治区|市)")
 _POSTCODE_CITY = re.compile(r"\b\d{4,5}\s+([^\d,\n]+?)\s*$")
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts
+_ASCII_ALNUMS = string.ascii_letters + string.digits
+_STARS = str.maketrans(_ASCII_ALNUMS, "*" * len(_ASCII_ALNUMS))
+_WITHOUT_ALNUMS = str.maketrans("", "", _ASCII_ALNUMS)
 _US_CITY = re.compile(r"(?:^|,|\n)\s*([^,\d\n]+?),?\s+[A-Z]{2}\s+\d{5}")
 
 
@@ -29,9 +34,30 @@ def redact(value: str, entity_type: str) -> str:
 
 
 def _mask_digits(value: str, keep_head: int, keep_tail: int) -> str:
-    digit_positions = [i for i, ch in enumerate(value) if ch.isalnum()]
-    hidden = set(digit_positions[keep_head:len(digit_positions) - keep_tail])
-    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
+    """Letters and digits hidden but the first ``keep_head`` and the last ``keep_tail``;
+    separators kept. ASCII (nearly every value) is counted and masked by ``str.translate``."""
+    if value.isascii():
+        alnums = len(value) - len(value.translate(_WITHOUT_ALNUMS))
+    else:
+        alnums = sum(map(str.isalnum, value))
+    hidden = range(alnums)[keep_head:alnums - keep_tail]  # fewer: the slice's own rule
+    if not hidden:
+        return value
+    head = _after_alnums(value, hidden.start)
+    tail = len(value) - _after_alnums(value[::-1], alnums - hidden.stop)
+    middle = value[head:tail]
+    stars = middle.translate(_STARS) if middle.isascii() else _ALNUM.sub("*", middle)
+    return value[:head] + stars + value[tail:]
+
+
+def _after_alnums(value: str, count: int) -> int:
+    """Where the ``count``-th letter or digit of ``value`` ends (0 for none)."""
+    for index, char in enumerate(value if count else ()):
+        if char.isalnum():
+            count -= 1
+            if not count:
+                return index + 1
+    return 0
 
 
 def _partial_email(value: str) -> str:
@@ -44,10 +70,12 @@ def _partial_phone(value: str) -> str:
     prefix = ""
     if value.startswith(("+", "00")):
         country = _country_code(value.lstrip("+0"))
-        head = re.match(r"^(?:\+|00)" + country + r"[\s-]?", value) if country else None
-        prefix = head.group(0) if head else ""
+        head = (1 if value[0] == "+" else 2) + len(country)
+        if country and value[head - len(country):head] == country:
+            after = value[head:head + 1]
+            prefix = value[:head + (after.isspace() or after == "-")]
     national = value[len(prefix):]
-    digits = sum(ch.isdigit() for ch in national)
+    digits = sum(map(str.isdigit, national))
     keep_head = 3 if digits >= 10 else max(min(2, digits - 6), 0)
     return prefix + _mask_digits(national, keep_head, 4)
 

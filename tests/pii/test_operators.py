@@ -19,6 +19,10 @@ KEY = b"k" * 32
     ("4111111111110123", "CREDIT_CARD", "**** **** **** 0123"),
     ("6222 0212 3456 7890 128", "CREDIT_CARD", "**** **** **** **** 0128"),
     ("DE89370400440532013000", "IBAN_CODE", "DE89**************3000"),
+    ("FR76 3000 6000 0112 3456 7890 189", "IBAN_CODE", "FR76 **** **** **** **** ***0 189"),
+    ("\uff11\uff13\uff18\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18", "PHONE_NUMBER",
+     "\uff11\uff13\uff18****\uff15\uff16\uff17\uff18"),  # full-width digits
+    ("0049 30 1234567", "PHONE_NUMBER", "0049 30 ***4567"),
     ("张伟", "PERSON", "张*"),
     ("John Smith", "PERSON", "J*** S***"),
 ])
