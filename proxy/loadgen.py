@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -23,20 +25,38 @@ class LoadResult:
 
 
 def run_load(url: str, *, connections: int, seconds: float,
-             headers: dict[str, str] | None = None) -> LoadResult:
+             headers: dict[str, str] | None = None, pages: int = 1) -> LoadResult:
+    """``pages`` > 1: the requests go round ``url&page=1`` ... ``url&page=<pages>``."""
     if shutil.which("wrk"):
-        return _wrk(url, connections, seconds, headers or {})
-    return asyncio.run(_aiohttp_loop(url, connections, seconds, headers or {}))
+        return _wrk(url, connections, seconds, headers or {}, pages)
+    return asyncio.run(_aiohttp_loop(url, connections, seconds, headers or {}, pages))
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def _wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) -> LoadResult:
+# Each wrk thread goes round the pages on its own.
+_PAGES_SCRIPT = """
+local page = 0
+request = function()
+  page = page % {pages} + 1
+  return wrk.format(nil, wrk.path .. "&page=" .. page)
+end
+"""
+
+
+def _wrk(url: str, connections: int, seconds: float, headers: dict[str, str],
+         pages: int) -> LoadResult:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if pages > 1:
+            script.write(_PAGES_SCRIPT.format(pages=pages))
+            script.flush()
+            command += ["-s", script.name]
+        out = subprocess.run([*command, url], capture_output=True, text=True,
+                             check=True).stdout
 
     def latency(label: str) -> float:
         match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
@@ -49,16 +69,18 @@ def _wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) ->
 
 
 async def _aiohttp_loop(url: str, connections: int, seconds: float,
-                        headers: dict[str, str]) -> LoadResult:
+                        headers: dict[str, str], pages: int) -> LoadResult:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
+    urls = itertools.cycle([f"{url}&page={n}" for n in range(1, pages + 1)]
+                           if pages > 1 else [url])
 
     async def worker(session: aiohttp.ClientSession) -> None:
         nonlocal errors
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            async with session.get(url, headers=headers) as response:
+            async with session.get(next(urls), headers=headers) as response:
                 await response.read()
                 if response.status >= 400:
                     errors += 1

@@ -3,7 +3,8 @@ with uvloop and httptools, one pooled aiohttp session configured as the gateway'
 nothing else: no identity, policy, residency, masking, audit, metrics or logs.
 
 ``python -m proxy.demo.bare_proxy --port P --upstream URL --token T [--workers N]``;
-``/crm/<path>`` goes to ``<URL>/<path>`` with the upstream token. Benchmark-only.
+``/crm/<path>`` goes to ``<URL>/<path>`` with the upstream token; ``/crm-floor/<path>`` too,
+its JSON body parsed, looked at and written again (``proxy.pii.floor``). Benchmark-only.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from yarl import URL
 
 from proxy.forward import new_session
 from proxy.headers import caller_response_headers
+from proxy.pii.floor import floor_body
 from proxy.settings import Limits
 
 _session: aiohttp.ClientSession | None = None
@@ -35,13 +37,19 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         return
     assert _session is not None
     query = scope["query_string"].decode("latin-1")
-    url = os.environ["BARE_PROXY_UPSTREAM"] + scope["path"].removeprefix("/crm") + (
-        f"?{query}" if query else "")
+    floor = scope["path"].startswith("/crm-floor/")
+    url = os.environ["BARE_PROXY_UPSTREAM"] + scope["path"].removeprefix(
+        "/crm-floor" if floor else "/crm") + (f"?{query}" if query else "")
     headers = {"authorization": f"Bearer {os.environ['BARE_PROXY_TOKEN']}"}
     async with _session.get(URL(url, encoded=True), headers=headers) as response:
         body = await response.read()
+        answer = caller_response_headers(response.headers.items())
+        if floor:
+            body = floor_body(body)
+            answer = [(k, v) for k, v in answer if k != b"content-length"]
+            answer.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": response.status,
-                    "headers": caller_response_headers(response.headers.items())})
+                    "headers": answer})
         await send({"type": "http.response.body", "body": body})
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from proxy import jsonio
 from proxy.decisions.role_profile import PolicyRefused, policy_decision, policy_profile
+from proxy.pii.floor import _looked_at, floor_body
 from proxy.pii.masker import Masker, MaskingDeferred, MaskingError
 from proxy.pii.profiles import Operator, Profile
 from tests.pii.conftest import MASKING_PROFILES, masking_profile, policy
@@ -312,3 +314,10 @@ def test_repeats_are_found_in_strings_of_every_shape(masker: Masker) -> None:
     out = masked(masker, policy("analyst"), doc)
     assert "1988-09-19" not in out and "Nicole Wagner" not in out
     assert json.loads(out)["code"] == "NW-77"
+
+
+def test_the_masking_floor_copies_the_document_and_gives_it_back() -> None:
+    page = {"results": [{"email": "a@example.com", "tags": ["x", 1]}], "page": 1}
+    copy = _looked_at(page, {"email": 1})
+    assert copy == page and copy is not page and copy["results"][0] is not page["results"][0]
+    assert floor_body(jsonio.dumps(page)) == jsonio.dumps(page)
