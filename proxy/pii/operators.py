@@ -26,6 +26,7 @@ _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts
 _ASCII_ALNUMS = string.ascii_letters + string.digits
 _STARS = str.maketrans(_ASCII_ALNUMS, "*" * len(_ASCII_ALNUMS))
 _WITHOUT_ALNUMS = str.maketrans("", "", _ASCII_ALNUMS)
+_COUNTRY_CODES = frozenset(map(str, phonenumbers.COUNTRY_CODE_TO_REGION_CODE))
 _US_CITY = re.compile(r"(?:^|,|\n)\s*([^,\d\n]+?),?\s+[A-Z]{2}\s+\d{5}")
 
 
@@ -83,8 +84,7 @@ def _partial_phone(value: str) -> str:
 def _country_code(digits: str) -> str:
     """The country calling code ``digits`` begin with, or "": codes are prefix-free, so the
     one assigned code among the first 1, 2 and 3 digits is it (as phonenumbers finds it)."""
-    return next((digits[:n] for n in (1, 2, 3) if digits[:n].isdigit()
-                 and int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), "")
+    return next((digits[:n] for n in (1, 2, 3) if digits[:n] in _COUNTRY_CODES), "")
 
 
 def _partial_card(value: str) -> str:

@@ -46,7 +46,7 @@ class DateOfBirthRecognizer(ValidatedRecognizer):
         ("named", rf"(?i:(?:{_MONTH_NAMES})\.? \d{{1,2}}(?:st|nd|rd|th)?,? {_Y}"
                   rf"|\d{{1,2}}\.? (?:{_MONTH_NAMES})\.? {_Y})", 0.5),
     )
-    TRIGGER = r"\d{4}|\d{1,2}[-/. ]"
+    TRIGGER = _Y  # in every pattern
     CONTEXT = ("born", "birth", "dob", "d.o.b", "birthday", "geboren", "geburt", "né ", "née",
                "naissance", "出生", "生日", "生于")
     REQUIRE_CONTEXT = True

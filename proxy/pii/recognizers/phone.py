@@ -47,7 +47,8 @@ class PhoneNumberRecognizer(ValidatedRecognizer):
     ENTITY = "PHONE_NUMBER"
     PATTERNS = (("phone", r"(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(0?\d{1,4}\)[ .-]?)?\d[\d .-]{3,16}\d",
                  0.4),)
-    TRIGGER = r"\d[\d .-]{3,16}\d"
+    # Seven digits among the characters a match is made of: ``is_phone`` wants as many.
+    TRIGGER = r"(?:\d[ .()+-]*){7}"
     CONTEXT = ("电话", "手机", "联系", "致电", "来电", "号码", "拨打", "tel", "phone", "mobile",
                "call", "cell", "fax", "contact", "reach", "telefon", "handy", "rufnummer",
                "rückruf", "anruf", "téléphone", "portable", "joindre", "appel", "rappel",
