@@ -49,6 +49,7 @@ class Masker:
         self.tokenizer = tokenizer
         self.classifier = Classifier(detector, catalog, settings.max_text_chars)
         self._hmac_key = settings.key_bytes("hmac_key")
+        self._no_subject = self._context(None)
         self._masked = functools.lru_cache(_CACHE_SIZE)(self._unkeyed)
 
     @classmethod
@@ -195,7 +196,7 @@ class Masker:
 
     def _unkeyed(self, operator: Operator, value: str, entity: str) -> str | None:
         """Operators that need no subject key give the same answer every time (cached)."""
-        return apply(operator, value, entity, self._context(None))
+        return apply(operator, value, entity, self._no_subject)
 
     def _context(self, key_id: str | None) -> OperatorContext:
         return OperatorContext(self._hmac_key, self.tokenizer, key_id)
