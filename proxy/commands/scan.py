@@ -5,7 +5,9 @@
 
 JSONL input lines are ``{"id": ..., "text": ...}``; output lines are
 ``{"id": ..., "findings": [{"entity_type", "start", "end", "score"}]}`` with character offsets.
-``--json`` prints one finding per line with its JSON path instead of offsets into a text.
+A line that is no such object is named on stderr by its number (never its content), the
+others are still scanned, and the exit status is then 1. ``--json`` prints one finding per
+line with its JSON path instead of offsets into a text.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,15 +55,34 @@ def _json_path(path: tuple[str | int, ...]) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
 
 
-def _batches(lines: Iterator[str]) -> Iterator[list[dict[str, Any]]]:
-    records = (json.loads(line) for line in lines if line.strip())
+class _Records:
+    """The well-formed records of JSONL lines; each bad line is named on stderr and counted."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = lines
+        self.bad = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for number, line in enumerate(self._lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict) and isinstance(record.get("text"), str):
+                yield record
+                continue
+            problem = "not JSON" if record is None else 'not an object with a string "text"'
+            print(f"privacy-gateway scan: line {number}: {problem}; skipped", file=sys.stderr)
+            self.bad += 1
+
+
+def _scan_jsonl(masker: Any, language: str) -> int:
+    source = _Records(sys.stdin)
+    records = iter(source)
     while batch := list(islice(records, _BATCH)):
-        yield batch
-
-
-def _scan_jsonl(masker: Any, language: str) -> None:
-    for batch in _batches(iter(sys.stdin)):
-        texts = [str(record.get("text", "")) for record in batch]
+        texts = [record["text"] for record in batch]
         for record, found in zip(batch, masker.detector.analyze_many(texts, language),
                                  strict=True):
             findings = [{"entity_type": f.entity_type, "start": f.start, "end": f.end,
@@ -69,15 +90,19 @@ def _scan_jsonl(masker: Any, language: str) -> None:
             print(json.dumps({"id": record.get("id"), "findings": findings},
                              ensure_ascii=False), flush=False)
     sys.stdout.flush()
+    return 1 if source.bad else 0
 
 
 def run(args: argparse.Namespace) -> int:
     masker = _masker(args.config)
     try:
         if args.jsonl:
-            _scan_jsonl(masker, args.language)
-            return 0
+            return _scan_jsonl(masker, args.language)
         doc = json.loads(args.json.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:  # where, never what: the input is personal data
+        print(f"privacy-gateway scan: {args.json}: not JSON (line {exc.lineno}, column "
+              f"{exc.colno})", file=sys.stderr)
+        return 1
     except (OSError, ValueError) as exc:
         print(f"privacy-gateway scan: cannot read input ({type(exc).__name__})", file=sys.stderr)
         return 1

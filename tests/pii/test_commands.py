@@ -40,6 +40,31 @@ def test_scan_jsonl_reports_offsets(monkeypatch: pytest.MonkeyPatch,
     assert rows[1] == {"id": "b", "findings": []}
 
 
+def test_scan_jsonl_names_bad_lines_and_scans_the_rest(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ['{"id": 1, "text": "call 13812345678"}', '{"id": 2, "text": "13812345678',
+             "", '["13812345678"]', '{"id": 4, "text": 13812345678}',
+             '{"id": 5, "text": "mail zhangwei@example.com"}']
+    code, out, err = run(["scan", "--jsonl"], "\n".join(lines), monkeypatch, capsys)
+    assert code == 1
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [1, 5]
+    assert err.splitlines() == [
+        "privacy-gateway scan: line 2: not JSON; skipped",
+        'privacy-gateway scan: line 4: not an object with a string "text"; skipped',
+        'privacy-gateway scan: line 5: not an object with a string "text"; skipped']
+    assert "13812345678" not in err
+
+
+def test_scan_json_says_where_a_document_is_broken(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    doc = tmp_path / "page.json"
+    doc.write_text('{"items": [\n  {"phone": "13812345678",}]}')
+    code, out, err = run(["scan", "--json", str(doc)], "", monkeypatch, capsys)
+    assert (code, out) == (1, "")
+    assert err == f"privacy-gateway scan: {doc}: not JSON (line 2, column 27)\n"
+
+
 def test_scan_json_reports_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     doc = tmp_path / "page.json"
