@@ -84,7 +84,10 @@ def _partial_phone(value: str) -> str:
 def _country_code(digits: str) -> str:
     """The country calling code ``digits`` begin with, or "": codes are prefix-free, so the
     one assigned code among the first 1, 2 and 3 digits is it (as phonenumbers finds it)."""
-    return next((digits[:n] for n in (1, 2, 3) if digits[:n] in _COUNTRY_CODES), "")
+    for length in (1, 2, 3):
+        if digits[:length] in _COUNTRY_CODES:
+            return digits[:length]
+    return ""
 
 
 def _partial_card(value: str) -> str:
