@@ -117,7 +117,6 @@ def _measured(target: _Target, args: argparse.Namespace, upstream_pid: int) -> _
     return _Measured(load, upstream_us, proxy_us if target.proxy_pid else None)
 
 
-
 def _cpu_seconds(pid: int | None) -> float:
     if pid is None:
         return 0.0
