@@ -50,14 +50,19 @@ def _wrk(url: str, connections: int, seconds: float, headers: dict[str, str],
     command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    if pages <= 1:
+        return _wrk_result(_run([*command, url]))
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        if pages > 1:
-            script.write(_PAGES_SCRIPT.format(pages=pages))
-            script.flush()
-            command += ["-s", script.name]
-        out = subprocess.run([*command, url], capture_output=True, text=True,
-                             check=True).stdout
+        script.write(_PAGES_SCRIPT.format(pages=pages))
+        script.flush()
+        return _wrk_result(_run([*command, "-s", script.name, url]))
 
+
+def _run(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def _wrk_result(out: str) -> LoadResult:
     def latency(label: str) -> float:
         match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
         return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
